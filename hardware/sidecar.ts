@@ -1,0 +1,1532 @@
+/**
+ * The Deno side of the hardware sidecar: spawns and supervises the Node program in
+ * `hardware/sidecar/` (Bluetooth LE via noble, serial via serialport, HID via node-hid), talks to
+ * it with one JSON object per line over stdio (see `hardware/sidecar/PROTOCOL.md`), and exposes
+ * each transport as a {@linkcode HardwareManager} whose devices are ordinary
+ * {@linkcode HardwareConnector}s and {@linkcode Hardware} objects, so the device layer cannot tell
+ * them apart from simulated hardware.
+ *
+ * Supervision: every line read from Node is validated (malformed lines are logged and dropped);
+ * requests have ids and timeouts; when the process dies every pending request fails, every
+ * {@linkcode Hardware} on it emits `disconnected` (a best-effort stop is impossible on a dead
+ * process: its ports/links close with it, and toys keep their last command until their own
+ * timeout or until reconnected), the process is restarted with exponential backoff (on the
+ * injectable {@linkcode Clock}), running scans are resumed, and devices are announced again when
+ * found.
+ *
+ * @example
+ * ```ts ignore
+ * import { SidecarProcess } from "./sidecar.ts";
+ * await using sidecar = await SidecarProcess.start({ transports: ["serial"] });
+ * const serial = sidecar.manager("serial");
+ * serial.watchPorts(["/dev/ttyUSB0"]);
+ * serial.addEventListener("found", async (e) => {
+ *   const hw = await e.detail.connect({
+ *     serial: { port: "/dev/ttyUSB0", baud_rate: 115200, data_bits: 8, parity: "N", stop_bits: 1 },
+ *   });
+ *   await hw.write("tx", new TextEncoder().encode("L0500\n"), false);
+ * });
+ * await serial.startScanning();
+ * ```
+ *
+ * @module
+ */
+import { ButtplugDeviceError, ButtplugUnknownError } from "../protocol/errors.ts";
+import { type Clock, systemClock, type TimerHandle } from "../protocol/clock.ts";
+import { TypedEventTarget } from "../protocol/typed_event_target.ts";
+import { type Logger, silentLogger } from "../server/log.ts";
+import type {
+  Advertisement,
+  CommunicationSpecifier,
+  Hardware,
+  HardwareConnector,
+  HardwareEventMap,
+  HardwareManager,
+  HardwareManagerEventMap,
+  ManufacturerData,
+  SerialSpecifier,
+} from "./mod.ts";
+import { ensureSidecar } from "./sidecar_setup.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+/** The transports the sidecar serves. */
+export type SidecarTransport = "btle" | "serial" | "hid";
+
+/** Every sidecar transport, in a stable order. */
+export const SIDECAR_TRANSPORTS: readonly SidecarTransport[] = [
+  "btle",
+  "serial",
+  "hid",
+];
+
+/** Wire protocol version this bridge speaks (must equal the sidecar's `hello.protocol`). */
+export const SIDECAR_PROTOCOL_VERSION = 1;
+
+/** Availability of one transport, with the reason when it is unavailable or limited. */
+export interface TransportStatus {
+  /** Whether the transport can be used. */
+  readonly available: boolean;
+  /** Why not (or what is limited, e.g. serial listing without udevadm). */
+  readonly reason?: string;
+}
+
+/** The sidecar's `hello` event. */
+export interface SidecarHello {
+  /** Wire protocol version. */
+  readonly protocol: number;
+  /** Sidecar package version. */
+  readonly version: string;
+  /** Node.js version running it. */
+  readonly node: string;
+  /** `process.platform` of Node. */
+  readonly platform: string;
+  /** Process id. */
+  readonly pid: number;
+  /** Availability of each transport. */
+  readonly transports: Readonly<Record<SidecarTransport, TransportStatus>>;
+}
+
+/** Detail of the `exit` event. */
+export interface SidecarExit {
+  /** Exit code (null when killed by a signal). */
+  readonly code: number | null;
+  /** Signal that ended it, if any. */
+  readonly signal: string | null;
+  /** True when the exit was requested (dispose); false for a crash. */
+  readonly expected: boolean;
+  /** When a restart is scheduled: its delay in ms. */
+  readonly restartInMs?: number;
+}
+
+/** Detail of the `transport` event: a transport's availability changed. */
+export interface TransportStatusChange extends TransportStatus {
+  /** Which transport. */
+  readonly transport: SidecarTransport;
+}
+
+/** Events of a {@linkcode SidecarProcess}. */
+export interface SidecarProcessEventMap {
+  /** The sidecar said hello (first start and every restart). */
+  ready: CustomEvent<SidecarHello>;
+  /** The sidecar process ended. */
+  exit: CustomEvent<SidecarExit>;
+  /** A restart attempt failed to spawn or to say hello (the next one is scheduled). */
+  restartfailed: CustomEvent<
+    { readonly error: Error; readonly restartInMs?: number }
+  >;
+  /** A transport's availability changed (e.g. Bluetooth adapter powered on/off). */
+  transport: CustomEvent<TransportStatusChange>;
+}
+
+/** Options of {@linkcode SidecarProcess.start}. */
+export interface SidecarProcessOptions {
+  /** Path of `main.mjs`; default: installed on first use by {@linkcode ensureSidecar}. */
+  readonly script?: string;
+  /** Node executable (default `node` from PATH). */
+  readonly nodePath?: string;
+  /** Transports to load (default all; the others report "not enabled"). */
+  readonly transports?: readonly SidecarTransport[];
+  /** Bluetooth adapter, e.g. `hci1` (default: noble's default adapter). */
+  readonly bleAdapter?: string;
+  /** Whether BLE hardware asks the device task for keepalive traffic (default false). */
+  readonly bleRequiresKeepalive?: boolean;
+  /** Extra environment for the Node process. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Time source for timeouts and restart backoff (default: the system clock). */
+  readonly clock?: Clock;
+  /** Where bridge and sidecar logs go (default: silent). */
+  readonly logger?: Logger;
+  /** Deadline of a request beyond its own operation timeout, in ms (default 10000). */
+  readonly requestTimeoutMs?: number;
+  /** Connect deadline handed to the sidecar, in ms (default 10000). */
+  readonly connectTimeoutMs?: number;
+  /** How long to wait for `hello` after spawning, in ms (default 20000). */
+  readonly helloTimeoutMs?: number;
+  /** Restart the sidecar when it dies (default true). */
+  readonly restart?: boolean;
+  /** First restart delay in ms (default 500); doubles per failed attempt. */
+  readonly restartDelayMs?: number;
+  /** Longest restart delay in ms (default 30000). */
+  readonly restartMaxDelayMs?: number;
+  /** A process that ran this long (ms) before dying restarts with the first delay again (default 60000). */
+  readonly restartResetAfterMs?: number;
+  /** Grace period between closing stdin and killing the process on dispose, in ms (default 3000). */
+  readonly shutdownGraceMs?: number;
+  /** Disposes the process when aborted. */
+  readonly signal?: AbortSignal;
+  /** Progress line sink for the first-use npm install (default stderr). */
+  readonly installProgress?: (line: string) => void;
+}
+
+/** Scan options of a {@linkcode SidecarHardwareManager} (each field applies to one transport). */
+export interface SidecarScanOptions {
+  /** btle: report only advertisements whose name matches one of these (trailing `*` = prefix)... */
+  readonly names?: readonly string[];
+  /** btle: ...or that advertise one of these services... */
+  readonly services?: readonly string[];
+  /** btle: ...or carry manufacturer data of one of these companies. No filter: everything. */
+  readonly companies?: readonly number[];
+  /** serial: port paths to report whenever they exist, even if port listing cannot see them. */
+  readonly ports?: readonly string[];
+  /** hid: report only these vendor/product ids (none: every device with a serial number). */
+  readonly pairs?: readonly {
+    readonly vendorId: number;
+    readonly productId: number;
+  }[];
+  /** serial/hid: pause between polls in ms (defaults 5000 / 1000, as upstream). */
+  readonly intervalMs?: number;
+}
+
+/**
+ * A failed sidecar request. `reason` is the sidecar's error code (`timeout`, `not_found`,
+ * `disconnected`, `unavailable`, `bad_request`, `io`, ...) or a bridge code: `exited` (the
+ * process died during the request), `not_running` (restarting), `invalid_reply`.
+ */
+export class SidecarRequestError extends ButtplugDeviceError {
+  /** Machine-readable reason. */
+  readonly reason: string;
+  /** Creates the error. */
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super(message, 0, options);
+    this.reason = reason;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line validation (everything read from Node goes through here)
+// ---------------------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isTransport(v: unknown): v is SidecarTransport {
+  return v === "btle" || v === "serial" || v === "hid";
+}
+
+function isByteArray(v: unknown): v is number[] {
+  return Array.isArray(v) &&
+    v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+function isU16(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff;
+}
+
+function parseStatus(v: unknown): TransportStatus | undefined {
+  if (!isRecord(v) || typeof v.available !== "boolean") return undefined;
+  if (v.reason !== undefined && typeof v.reason !== "string") return undefined;
+  return v.reason === undefined
+    ? { available: v.available }
+    : { available: v.available, reason: v.reason };
+}
+
+function parseHello(v: unknown): SidecarHello | undefined {
+  if (
+    !isRecord(v) || typeof v.protocol !== "number" || !isRecord(v.transports)
+  ) return undefined;
+  const transports = {} as Record<SidecarTransport, TransportStatus>;
+  for (const t of SIDECAR_TRANSPORTS) {
+    const s = parseStatus(v.transports[t]);
+    if (!s) return undefined;
+    transports[t] = s;
+  }
+  return {
+    protocol: v.protocol,
+    version: String(v.version ?? ""),
+    node: String(v.node ?? ""),
+    platform: String(v.platform ?? ""),
+    pid: typeof v.pid === "number" ? v.pid : 0,
+    transports,
+  };
+}
+
+interface FoundParams {
+  readonly advertisement: Advertisement;
+  readonly path?: string;
+}
+
+function parseFound(v: Json): FoundParams | undefined {
+  const { transport, address, name } = v;
+  if (
+    !isTransport(transport) || typeof address !== "string" || address === ""
+  ) return undefined;
+  if (typeof name !== "string") return undefined;
+  const ad: {
+    -readonly [K in keyof Advertisement]: Advertisement[K];
+  } = { transport, name, address };
+  if (v.services !== undefined) {
+    if (!isStringArray(v.services)) return undefined;
+    ad.services = v.services;
+  }
+  if (v.manufacturerData !== undefined) {
+    if (!Array.isArray(v.manufacturerData)) return undefined;
+    const entries: ManufacturerData[] = [];
+    for (const m of v.manufacturerData) {
+      if (!isRecord(m) || !isU16(m.company)) return undefined;
+      if (m.data !== undefined && !isByteArray(m.data)) return undefined;
+      entries.push(
+        m.data === undefined ? { company: m.company } : { company: m.company, data: m.data },
+      );
+    }
+    ad.manufacturerData = entries;
+  }
+  if (v.vendorId !== undefined) {
+    if (!isU16(v.vendorId)) return undefined;
+    ad.vendorId = v.vendorId;
+  }
+  if (v.productId !== undefined) {
+    if (!isU16(v.productId)) return undefined;
+    ad.productId = v.productId;
+  }
+  if (v.path !== undefined && typeof v.path !== "string") return undefined;
+  return { advertisement: ad, path: v.path as string | undefined };
+}
+
+interface ConnectResult {
+  readonly handle: string;
+  readonly name: string;
+  readonly address: string;
+  readonly endpoints: readonly string[];
+  readonly messageGapMs: number;
+}
+
+function parseConnectResult(v: unknown): ConnectResult | undefined {
+  if (!isRecord(v)) return undefined;
+  const { handle, name, address, endpoints, messageGapMs } = v;
+  if (typeof handle !== "string" || handle === "" || typeof name !== "string") {
+    return undefined;
+  }
+  if (typeof address !== "string" || !isStringArray(endpoints)) {
+    return undefined;
+  }
+  const gap = messageGapMs === undefined ? 0 : messageGapMs;
+  if (typeof gap !== "number" || !(gap >= 0)) return undefined;
+  return { handle, name, address, endpoints, messageGapMs: gap };
+}
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
+/** Longest line accepted from the sidecar (longer ones are dropped and logged). */
+const MAX_LINE_CHARS = 1 << 20;
+
+// ---------------------------------------------------------------------------------------------
+// The process supervisor
+// ---------------------------------------------------------------------------------------------
+
+interface Pending {
+  readonly method: string;
+  readonly handle?: string;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: TimerHandle;
+}
+
+interface Incarnation {
+  readonly child: Deno.ChildProcess;
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly done: Promise<void>;
+  readonly generation: number;
+  hello?: SidecarHello;
+  helloAt?: number;
+  stdinClosed: boolean;
+}
+
+/** Internal link used by managers, connectors and hardware objects. */
+interface SidecarLink {
+  readonly options: ResolvedOptions;
+  request(
+    method: string,
+    params: Json,
+    timeoutMs: number,
+    handle?: string,
+  ): Promise<unknown>;
+  register(hw: SidecarHardware): void;
+  unregister(hw: SidecarHardware): void;
+  running(): boolean;
+  status(transport: SidecarTransport): TransportStatus;
+}
+
+interface ResolvedOptions {
+  readonly script: string;
+  readonly nodePath: string;
+  readonly transports: readonly SidecarTransport[];
+  readonly bleAdapter?: string;
+  readonly bleRequiresKeepalive: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly helloTimeoutMs: number;
+  readonly restart: boolean;
+  readonly restartDelayMs: number;
+  readonly restartMaxDelayMs: number;
+  readonly restartResetAfterMs: number;
+  readonly shutdownGraceMs: number;
+}
+
+/**
+ * Spawns and supervises the Node hardware sidecar. Create with {@linkcode SidecarProcess.start};
+ * get one {@linkcode SidecarHardwareManager} per transport with {@linkcode SidecarProcess.manager}.
+ *
+ * @example
+ * ```ts ignore
+ * import { SidecarProcess } from "./sidecar.ts";
+ * await using sidecar = await SidecarProcess.start();
+ * for (const [name, s] of Object.entries(sidecar.hello.transports)) {
+ *   console.log(name, s.available ? "available" : `unavailable: ${s.reason}`);
+ * }
+ * ```
+ */
+export class SidecarProcess extends TypedEventTarget<SidecarProcessEventMap> {
+  readonly #o: ResolvedOptions;
+  readonly #pending = new Map<number, Pending>();
+  readonly #hardware = new Map<string, SidecarHardware>();
+  readonly #managers = new Map<SidecarTransport, SidecarHardwareManager>();
+  readonly #link: SidecarLink;
+  #nextId = 1;
+  #generation = 0;
+  #current?: Incarnation;
+  #lastHello?: SidecarHello;
+  #helloWaiter?: {
+    resolve: (h: SidecarHello) => void;
+    reject: (e: Error) => void;
+    timer: TimerHandle;
+  };
+  #restartTimer?: TimerHandle;
+  #restartDelay: number;
+  #restarts = 0;
+  #malformed = 0;
+  #disposing = false;
+  #disposed?: Promise<void>;
+  #lastExit?: SidecarExit;
+  #abort?: () => void;
+
+  private constructor(o: ResolvedOptions) {
+    super();
+    this.#o = o;
+    this.#restartDelay = o.restartDelayMs;
+    this.#link = {
+      options: o,
+      request: (method, params, timeoutMs, handle) =>
+        this.#request(method, params, timeoutMs, handle),
+      register: (hw) => this.#hardware.set(hw.handle, hw),
+      unregister: (hw) => {
+        if (this.#hardware.get(hw.handle) === hw) {
+          this.#hardware.delete(hw.handle);
+        }
+      },
+      running: () => this.running,
+      status: (t) => this.status(t),
+    };
+    for (const t of SIDECAR_TRANSPORTS) {
+      this.#managers.set(t, new SidecarHardwareManager(t, this.#link));
+    }
+  }
+
+  /**
+   * Installs the sidecar's npm packages if needed (unless `script` is given), spawns Node and
+   * waits for its `hello`. Throws a {@linkcode ButtplugUnknownError} when `node` is missing, npm
+   * fails, or the sidecar does not say hello in time.
+   */
+  static async start(
+    options: SidecarProcessOptions = {},
+  ): Promise<SidecarProcess> {
+    const script = options.script ??
+      (await ensureSidecar({ progress: options.installProgress })).script;
+    const o: ResolvedOptions = {
+      script,
+      nodePath: options.nodePath ?? "node",
+      transports: options.transports ?? SIDECAR_TRANSPORTS,
+      bleAdapter: options.bleAdapter,
+      bleRequiresKeepalive: options.bleRequiresKeepalive ?? false,
+      env: options.env ?? {},
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      helloTimeoutMs: options.helloTimeoutMs ?? 20_000,
+      restart: options.restart ?? true,
+      restartDelayMs: options.restartDelayMs ?? 500,
+      restartMaxDelayMs: options.restartMaxDelayMs ?? 30_000,
+      restartResetAfterMs: options.restartResetAfterMs ?? 60_000,
+      shutdownGraceMs: options.shutdownGraceMs ?? 3000,
+    };
+    options.signal?.throwIfAborted();
+    const sidecar = new SidecarProcess(o);
+    try {
+      await sidecar.#launch();
+    } catch (err) {
+      await sidecar[Symbol.asyncDispose]();
+      throw err;
+    }
+    if (options.signal) {
+      const onAbort = () => void sidecar[Symbol.asyncDispose]();
+      options.signal.addEventListener("abort", onAbort, { once: true });
+      sidecar.#abort = () => options.signal?.removeEventListener("abort", onAbort);
+    }
+    return sidecar;
+  }
+
+  /** The latest `hello` (transport availability with reasons). */
+  get hello(): SidecarHello {
+    if (!this.#lastHello) {
+      throw new ButtplugUnknownError("the sidecar has not said hello yet");
+    }
+    return this.#lastHello;
+  }
+
+  /** Whether a sidecar process is up and has said hello. */
+  get running(): boolean {
+    return this.#current?.hello !== undefined && !this.#current.stdinClosed;
+  }
+
+  /** Process id of the current sidecar (undefined while restarting). */
+  get pid(): number | undefined {
+    return this.#current?.child.pid;
+  }
+
+  /** How many times the sidecar was restarted after dying. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** How many malformed lines were read from the sidecar (each was logged and dropped). */
+  get malformedLines(): number {
+    return this.#malformed;
+  }
+
+  /** How the last process ended (undefined while the first one runs). */
+  get lastExit(): SidecarExit | undefined {
+    return this.#lastExit;
+  }
+
+  /** Availability of one transport (from the latest hello / status change). */
+  status(transport: SidecarTransport): TransportStatus {
+    return this.#lastHello?.transports[transport] ??
+      { available: false, reason: "the sidecar is not running" };
+  }
+
+  /** The manager of one transport (the same object on every call). */
+  manager(transport: SidecarTransport): SidecarHardwareManager {
+    const m = this.#managers.get(transport);
+    if (!m) {
+      throw new ButtplugDeviceError(
+        `unknown sidecar transport ${JSON.stringify(transport)}`,
+      );
+    }
+    return m;
+  }
+
+  /**
+   * Sends a raw request and resolves with its `result` (for diagnostics such as `list` or
+   * `devices`; managers and hardware use it internally).
+   */
+  request(
+    method: string,
+    params: Readonly<Record<string, unknown>> = {},
+    timeoutMs?: number,
+  ): Promise<unknown> {
+    return this.#request(
+      method,
+      { ...params },
+      timeoutMs ?? this.#o.requestTimeoutMs,
+    );
+  }
+
+  // ----- spawning ---------------------------------------------------------------------------
+
+  #args(): string[] {
+    const args = [
+      this.#o.script,
+      `--transports=${this.#o.transports.join(",")}`,
+    ];
+    if (this.#o.bleAdapter !== undefined) {
+      args.push(`--ble-adapter=${this.#o.bleAdapter}`);
+    }
+    return args;
+  }
+
+  /** Spawns a process and waits for its hello. */
+  async #launch(): Promise<void> {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(this.#o.nodePath, {
+        args: this.#args(),
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { ...this.#o.env },
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new ButtplugUnknownError(
+          `cannot start the hardware sidecar: "${this.#o.nodePath}" was not found; install Node.js 20+ ` +
+            `and put node on PATH, or pass nodePath`,
+          0,
+          { cause: err },
+        );
+      }
+      throw new ButtplugUnknownError(
+        `cannot start the hardware sidecar: ${(err as Error).message}`,
+        0,
+        { cause: err },
+      );
+    }
+    const generation = ++this.#generation;
+    const hello = new Promise<SidecarHello>((resolve, reject) => {
+      const timer = this.#o.clock.setTimeout(() => {
+        this.#helloWaiter = undefined;
+        reject(
+          new ButtplugUnknownError(
+            `the hardware sidecar did not say hello within ${this.#o.helloTimeoutMs} ms`,
+          ),
+        );
+      }, this.#o.helloTimeoutMs);
+      this.#helloWaiter = { resolve, reject, timer };
+    });
+    hello.catch(() => {});
+    const stdout = this.#readLines(
+      child.stdout,
+      (line) => this.#onLine(line, generation),
+    );
+    const stderr = this.#readLines(child.stderr, (line) => {
+      if (line.trim() !== "") {
+        this.#o.logger.debug(`sidecar stderr: ${clip(line)}`);
+      }
+    }, false);
+    const inc: Incarnation = {
+      child,
+      writer: child.stdin.getWriter(),
+      generation,
+      stdinClosed: false,
+      done: Promise.all([child.status, stdout, stderr]).then(([status]) =>
+        this.#onExit(inc, status)
+      ),
+    };
+    this.#current = inc;
+    try {
+      await hello;
+    } catch (err) {
+      this.#kill(inc);
+      await inc.done;
+      throw err;
+    }
+  }
+
+  /** Splits a stream into lines; `protocol` streams count overlong lines as malformed. */
+  async #readLines(
+    stream: ReadableStream<Uint8Array>,
+    onLine: (line: string) => void,
+    protocol = true,
+  ): Promise<void> {
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    let skipping = false;
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (skipping) {
+            skipping = false;
+          } else if (line.length > MAX_LINE_CHARS) {
+            this.#tooLong(protocol);
+          } else {
+            onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+          }
+        }
+        if (buf.length > MAX_LINE_CHARS && !skipping) {
+          this.#tooLong(protocol);
+          skipping = true;
+        }
+        if (skipping) buf = "";
+      }
+      if (buf.trim() !== "" && !skipping) onLine(buf);
+    } catch (err) {
+      this.#o.logger.debug(
+        `sidecar: reading its output failed: ${(err as Error).message}`,
+      );
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #tooLong(protocol: boolean): void {
+    if (protocol) this.#malformed++;
+    this.#o.logger.warn(
+      `sidecar: dropped a line longer than ${MAX_LINE_CHARS} characters`,
+    );
+  }
+
+  #kill(inc: Incarnation): void {
+    try {
+      inc.child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  // ----- reading ----------------------------------------------------------------------------
+
+  #bad(why: string, line: string): void {
+    this.#malformed++;
+    this.#o.logger.warn(
+      `sidecar: ignored a malformed line (${why}): ${clip(line)}`,
+    );
+  }
+
+  #onLine(line: string, generation: number): void {
+    if (line.trim() === "") return;
+    if (this.#current?.generation !== generation) return; // a late line from a dead process
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return this.#bad("not JSON", line);
+    }
+    if (!isRecord(msg)) return this.#bad("not a JSON object", line);
+    if ("id" in msg) return this.#onReply(msg, line);
+    if (typeof msg.event !== "string") {
+      return this.#bad("neither a reply nor an event", line);
+    }
+    const params = msg.params ?? {};
+    if (!isRecord(params)) return this.#bad("params is not an object", line);
+    this.#onEvent(msg.event, params, line);
+  }
+
+  #onReply(msg: Json, line: string): void {
+    const { id, ok } = msg;
+    if (typeof id !== "number" || typeof ok !== "boolean") {
+      return this.#bad("bad reply id/ok", line);
+    }
+    const p = this.#pending.get(id);
+    if (!p) {
+      this.#o.logger.debug(
+        `sidecar: reply to unknown or timed-out request ${id}`,
+      );
+      return;
+    }
+    if (ok) {
+      this.#settle(id)?.resolve(msg.result ?? {});
+      return;
+    }
+    const e = msg.error;
+    if (
+      !isRecord(e) || typeof e.code !== "string" ||
+      typeof e.message !== "string"
+    ) {
+      this.#bad("bad error reply", line);
+      this.#settle(id)?.reject(
+        new SidecarRequestError(
+          "invalid_reply",
+          `sidecar ${p.method} failed with a malformed error reply`,
+        ),
+      );
+      return;
+    }
+    this.#settle(id)?.reject(
+      new SidecarRequestError(e.code, `sidecar ${p.method}: ${e.message}`),
+    );
+  }
+
+  #onEvent(event: string, params: Json, line: string): void {
+    switch (event) {
+      case "hello": {
+        const hello = parseHello(params);
+        if (!hello) return this.#bad("invalid hello", line);
+        return this.#onHello(hello);
+      }
+      case "log": {
+        const level = params.level;
+        const message = typeof params.message === "string"
+          ? params.message
+          : JSON.stringify(params);
+        const log = this.#o.logger;
+        if (level === "error") log.error(`sidecar: ${message}`);
+        else if (level === "warn") log.warn(`sidecar: ${message}`);
+        else if (level === "info") log.info(`sidecar: ${message}`);
+        else log.debug(`sidecar: ${message}`);
+        return;
+      }
+      case "found": {
+        const found = parseFound(params);
+        if (!found) return this.#bad("invalid found event", line);
+        this.#managers.get(found.advertisement.transport as SidecarTransport)
+          ?._found(found);
+        return;
+      }
+      case "notification": {
+        const { handle, endpoint, data } = params;
+        if (
+          typeof handle !== "string" || typeof endpoint !== "string" ||
+          !isByteArray(data)
+        ) {
+          return this.#bad("invalid notification", line);
+        }
+        this.#hardware.get(handle)?._notify(endpoint, new Uint8Array(data));
+        return;
+      }
+      case "disconnected": {
+        const { handle, reason } = params;
+        if (typeof handle !== "string") {
+          return this.#bad("invalid disconnected event", line);
+        }
+        const why = typeof reason === "string" ? reason : "disconnected";
+        this.#failHandle(handle, why);
+        this.#hardware.get(handle)?._gone(why);
+        return;
+      }
+      case "scanFinished": {
+        if (!isTransport(params.transport)) {
+          return this.#bad("invalid scanFinished event", line);
+        }
+        this.#managers.get(params.transport)?._scanFinished();
+        return;
+      }
+      case "transport": {
+        const status = parseStatus(params);
+        if (!isTransport(params.transport) || !status) {
+          return this.#bad("invalid transport event", line);
+        }
+        if (this.#lastHello) {
+          this.#lastHello = {
+            ...this.#lastHello,
+            transports: {
+              ...this.#lastHello.transports,
+              [params.transport]: status,
+            },
+          };
+        }
+        this.dispatchEvent(
+          new CustomEvent("transport", {
+            detail: { transport: params.transport, ...status },
+          }),
+        );
+        return;
+      }
+      default:
+        this.#o.logger.debug(
+          `sidecar: ignored unknown event ${JSON.stringify(event)}`,
+        );
+    }
+  }
+
+  #onHello(hello: SidecarHello): void {
+    const inc = this.#current;
+    if (!inc) return;
+    if (hello.protocol !== SIDECAR_PROTOCOL_VERSION) {
+      const err = new ButtplugUnknownError(
+        `the hardware sidecar speaks protocol ${hello.protocol}, this bridge speaks ${SIDECAR_PROTOCOL_VERSION}`,
+      );
+      this.#o.logger.error(`sidecar: ${err.message}`);
+      const waiter = this.#helloWaiter;
+      this.#helloWaiter = undefined;
+      if (waiter) {
+        this.#o.clock.clearTimeout(waiter.timer);
+        waiter.reject(err);
+      }
+      return;
+    }
+    inc.hello = hello;
+    inc.helloAt = this.#o.clock.now();
+    this.#lastHello = hello;
+    const waiter = this.#helloWaiter;
+    this.#helloWaiter = undefined;
+    if (waiter) {
+      this.#o.clock.clearTimeout(waiter.timer);
+      waiter.resolve(hello);
+    }
+    const major = Number(/^v?(\d+)/.exec(hello.node)?.[1] ?? 0);
+    if (major > 0 && major < 20) {
+      this.#o.logger.warn(
+        `sidecar: Node ${hello.node} is older than the supported 20`,
+      );
+    }
+    for (const t of SIDECAR_TRANSPORTS) {
+      const s = hello.transports[t];
+      const line = `sidecar: ${t} ${s.available ? "available" : "unavailable"}${
+        s.reason ? ` (${s.reason})` : ""
+      }`;
+      this.#o.logger.info(line);
+    }
+    this.dispatchEvent(new CustomEvent("ready", { detail: hello }));
+    for (const m of this.#managers.values()) m._resume();
+  }
+
+  // ----- requests ---------------------------------------------------------------------------
+
+  #settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
+    this.#pending.delete(id);
+    this.#o.clock.clearTimeout(p.timer);
+    return p;
+  }
+
+  #request(
+    method: string,
+    params: Json,
+    timeoutMs: number,
+    handle?: string,
+  ): Promise<unknown> {
+    const inc = this.#current;
+    if (!inc || !inc.hello || inc.stdinClosed) {
+      return Promise.reject(
+        new SidecarRequestError(
+          "not_running",
+          `the hardware sidecar is not running${
+            this.#disposing ? "" : " (restarting)"
+          }; ${method} failed`,
+        ),
+      );
+    }
+    const id = this.#nextId++;
+    const line = `${JSON.stringify({ id, method, params })}\n`;
+    return new Promise((resolve, reject) => {
+      const timer = this.#o.clock.setTimeout(() => {
+        if (!this.#pending.has(id)) return;
+        this.#settle(id);
+        reject(
+          new SidecarRequestError(
+            "timeout",
+            `sidecar ${method} timed out after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.#pending.set(id, { method, handle, resolve, reject, timer });
+      inc.writer.write(new TextEncoder().encode(line)).catch((err) => {
+        this.#settle(id)?.reject(
+          new SidecarRequestError(
+            "exited",
+            `cannot send ${method} to the sidecar: ${(err as Error).message}`,
+          ),
+        );
+      });
+    });
+  }
+
+  /** Fails every pending request of one device handle (it disconnected). */
+  #failHandle(handle: string, reason: string): void {
+    for (const [id, p] of [...this.#pending]) {
+      if (p.handle !== handle) continue;
+      this.#settle(id)?.reject(
+        new SidecarRequestError(
+          "disconnected",
+          `sidecar ${p.method}: device disconnected (${reason})`,
+        ),
+      );
+    }
+  }
+
+  // ----- exit and restart -------------------------------------------------------------------
+
+  #onExit(inc: Incarnation, status: Deno.CommandStatus): void {
+    if (this.#current === inc) this.#current = undefined;
+    const expected = this.#disposing;
+    const what = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+    const waiter = this.#helloWaiter;
+    if (waiter) {
+      this.#helloWaiter = undefined;
+      this.#o.clock.clearTimeout(waiter.timer);
+      waiter.reject(
+        new ButtplugUnknownError(
+          `the hardware sidecar exited before saying hello (${what})`,
+        ),
+      );
+    }
+    for (const [id, p] of [...this.#pending]) {
+      this.#settle(id)?.reject(
+        new SidecarRequestError(
+          "exited",
+          `the hardware sidecar exited (${what}) during ${p.method}`,
+        ),
+      );
+    }
+    const devices = [...this.#hardware.values()];
+    this.#hardware.clear();
+    for (const hw of devices) hw._gone(`the hardware sidecar exited (${what})`);
+    const ranLong = inc.helloAt !== undefined &&
+      this.#o.clock.now() - inc.helloAt >= this.#o.restartResetAfterMs;
+    if (ranLong) this.#restartDelay = this.#o.restartDelayMs;
+    const restart = !expected && this.#o.restart && inc.hello !== undefined;
+    const exit: SidecarExit = {
+      code: status.signal ? null : status.code,
+      signal: status.signal,
+      expected,
+      ...(restart ? { restartInMs: this.#restartDelay } : {}),
+    };
+    this.#lastExit = exit;
+    if (!expected) {
+      this.#o.logger.error(
+        `sidecar: the hardware sidecar died (${what}); ${devices.length} device(s) lost` +
+          (restart ? `, restarting in ${this.#restartDelay} ms` : ""),
+      );
+    }
+    this.dispatchEvent(new CustomEvent("exit", { detail: exit }));
+    if (restart) this.#scheduleRestart();
+  }
+
+  #scheduleRestart(): void {
+    const delay = this.#restartDelay;
+    this.#restartDelay = Math.min(
+      this.#restartDelay * 2,
+      this.#o.restartMaxDelayMs,
+    );
+    this.#restartTimer = this.#o.clock.setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#disposing) return;
+      this.#restarts++;
+      this.#launch().catch((err: Error) => {
+        if (this.#disposing) return;
+        const again = this.#o.restart;
+        this.#o.logger.error(`sidecar: restart failed: ${err.message}`);
+        this.dispatchEvent(
+          new CustomEvent("restartfailed", {
+            detail: {
+              error: err,
+              ...(again ? { restartInMs: this.#restartDelay } : {}),
+            },
+          }),
+        );
+        if (again) this.#scheduleRestart();
+      });
+    }, delay);
+  }
+
+  // ----- disposal ---------------------------------------------------------------------------
+
+  /**
+   * Stops supervising: closes the sidecar's stdin (it stops scans, closes every port and device,
+   * and exits), kills it after the grace period, and waits for it to end. Idempotent.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposed ??= this.#dispose();
+    return this.#disposed;
+  }
+
+  async #dispose(): Promise<void> {
+    this.#disposing = true;
+    this.#abort?.();
+    if (this.#restartTimer !== undefined) {
+      this.#o.clock.clearTimeout(this.#restartTimer);
+      this.#restartTimer = undefined;
+    }
+    for (const m of this.#managers.values()) m._disposed();
+    const inc = this.#current;
+    if (!inc) return;
+    inc.stdinClosed = true;
+    for (const [id, p] of [...this.#pending]) {
+      this.#settle(id)?.reject(
+        new SidecarRequestError(
+          "not_running",
+          `the sidecar is shutting down (${p.method})`,
+        ),
+      );
+    }
+    await inc.writer.close().catch(() => {});
+    let grace: TimerHandle | undefined;
+    const killed = new Promise<void>((resolve) => {
+      grace = this.#o.clock.setTimeout(() => {
+        this.#o.logger.warn(
+          `sidecar: did not exit ${this.#o.shutdownGraceMs} ms after stdin closed; killing it`,
+        );
+        this.#kill(inc);
+        resolve();
+      }, this.#o.shutdownGraceMs);
+    });
+    await Promise.race([inc.done, killed]);
+    this.#o.clock.clearTimeout(grace);
+    await inc.done;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Managers, connectors, hardware
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One transport of the sidecar as a {@linkcode HardwareManager}. `found` events carry
+ * {@linkcode HardwareConnector}s; scans survive sidecar restarts (they are re-sent after the new
+ * process says hello).
+ */
+export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEventMap>
+  implements HardwareManager {
+  /** The transport (`btle`, `serial`, `hid`). */
+  readonly name: SidecarTransport;
+  readonly #link: SidecarLink;
+  #wanted = false;
+  #options: SidecarScanOptions = {};
+  #disposed = false;
+
+  /** @internal Created by {@linkcode SidecarProcess}. */
+  constructor(transport: SidecarTransport, link: SidecarLink) {
+    super();
+    this.name = transport;
+    this.#link = link;
+  }
+
+  /** Whether a scan was started and not stopped (also while the sidecar restarts). */
+  get scanning(): boolean {
+    return this.#wanted;
+  }
+
+  /** Whether the transport works on this machine. */
+  get available(): boolean {
+    return this.#link.status(this.name).available;
+  }
+
+  /** Why the transport is unavailable or limited (from the sidecar's hello). */
+  get reason(): string | undefined {
+    return this.#link.status(this.name).reason;
+  }
+
+  /** Current scan options. */
+  get scanOptions(): SidecarScanOptions {
+    return this.#options;
+  }
+
+  /**
+   * Sets scan options (see {@linkcode SidecarScanOptions}); a running scan restarts with them.
+   */
+  configure(options: SidecarScanOptions): Promise<void> {
+    this.#options = { ...options };
+    return this.#wanted && this.#link.running() ? this.#sendStart() : Promise.resolve();
+  }
+
+  /**
+   * Serial only: the ports named by user-config specifiers (`port` values other than
+   * `"default"`), reported whenever they exist even if port listing cannot see them.
+   */
+  watchPorts(ports: readonly (SerialSpecifier | string)[]): Promise<void> {
+    if (this.name !== "serial") {
+      return Promise.reject(
+        new ButtplugDeviceError(
+          `watchPorts is for the serial manager, not ${this.name}`,
+        ),
+      );
+    }
+    const paths = [
+      ...new Set(
+        ports.map((p) => typeof p === "string" ? p : p.port).filter((p) => p && p !== "default"),
+      ),
+    ];
+    return this.configure({ ...this.#options, ports: paths });
+  }
+
+  /**
+   * Starts scanning. An unavailable transport does not throw: it logs the reason and reports
+   * `scanningfinished` right away, so the device layer's "all managers finished" logic holds.
+   * While the sidecar is restarting, the scan starts as soon as it is back.
+   */
+  async startScanning(): Promise<void> {
+    if (this.#disposed) {
+      throw new ButtplugDeviceError(`the ${this.name} manager is disposed`);
+    }
+    if (this.#wanted) return;
+    const status = this.#link.status(this.name);
+    if (!status.available) {
+      this.#link.options.logger.warn(
+        `sidecar: cannot scan ${this.name}: ${status.reason ?? "unavailable"}`,
+      );
+      queueMicrotask(() => this.dispatchEvent(new Event("scanningfinished")));
+      return;
+    }
+    this.#wanted = true;
+    // While the sidecar restarts the scan stays wanted and is sent once it says hello again.
+    if (!this.#link.running()) return;
+    try {
+      await this.#sendStart();
+    } catch (err) {
+      this.#wanted = false;
+      throw err;
+    }
+  }
+
+  /** Stops scanning. */
+  async stopScanning(): Promise<void> {
+    if (!this.#wanted) return;
+    this.#wanted = false;
+    if (!this.#link.running()) return;
+    try {
+      await this.#link.request(
+        "scan.stop",
+        { transport: this.name },
+        this.#link.options.requestTimeoutMs,
+      );
+    } catch (err) {
+      if (
+        !(err instanceof SidecarRequestError &&
+          (err.reason === "not_running" || err.reason === "exited"))
+      ) {
+        throw err;
+      }
+    }
+  }
+
+  /** Stops scanning; the sidecar process itself is owned by {@linkcode SidecarProcess}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stopScanning().catch(() => {});
+    this.#disposed = true;
+  }
+
+  #sendStart(): Promise<void> {
+    const o = this.#options;
+    const params: Json = { transport: this.name };
+    if (this.name === "btle") {
+      if (o.names) params.names = [...o.names];
+      if (o.services) params.services = [...o.services];
+      if (o.companies) params.companies = [...o.companies];
+    } else if (this.name === "serial") {
+      params.ports = [...(o.ports ?? [])];
+      if (o.intervalMs !== undefined) params.intervalMs = o.intervalMs;
+    } else {
+      if (o.pairs) {
+        params.pairs = o.pairs.map((p) => ({
+          vendorId: p.vendorId,
+          productId: p.productId,
+        }));
+      }
+      if (o.intervalMs !== undefined) params.intervalMs = o.intervalMs;
+    }
+    return this.#link.request(
+      "scan.start",
+      params,
+      this.#link.options.requestTimeoutMs,
+    ).then(
+      () => {},
+    );
+  }
+
+  /** @internal A `found` event for this transport. */
+  _found(found: FoundParams): void {
+    if (this.#disposed || !this.#wanted) return; // late reports after stopScanning
+
+    this.dispatchEvent(
+      new CustomEvent("found", {
+        detail: new SidecarConnector(found, this.#link),
+      }),
+    );
+  }
+
+  /** @internal The sidecar ended a scan by itself (adapter off). */
+  _scanFinished(): void {
+    if (!this.#wanted) return;
+    this.#wanted = false;
+    this.dispatchEvent(new Event("scanningfinished"));
+  }
+
+  /** @internal A new process said hello: resume a wanted scan. */
+  _resume(): void {
+    if (!this.#wanted || this.#disposed) return;
+    if (!this.#link.status(this.name).available) {
+      this._scanFinished();
+      return;
+    }
+    this.#sendStart().catch((err: Error) => {
+      this.#link.options.logger.warn(
+        `sidecar: resuming the ${this.name} scan failed: ${err.message}`,
+      );
+    });
+  }
+
+  /** @internal The owning process is being disposed. */
+  _disposed(): void {
+    this.#wanted = false;
+    this.#disposed = true;
+  }
+}
+
+/** A device the sidecar found; {@linkcode SidecarConnector.connect} opens it. */
+export class SidecarConnector implements HardwareConnector {
+  /** What the transport saw. */
+  readonly advertisement: Advertisement;
+  readonly #path?: string;
+  readonly #link: SidecarLink;
+
+  /** @internal Created by {@linkcode SidecarHardwareManager}. */
+  constructor(found: FoundParams, link: SidecarLink) {
+    this.advertisement = found.advertisement;
+    this.#path = found.path;
+    this.#link = link;
+  }
+
+  /**
+   * Connects using the chosen protocol's specifier: `btle` (binds its services' endpoints),
+   * `serial` (opens the port with its baud rate, data bits, parity and stop bits) or
+   * `hid`/`usb` for HID devices.
+   */
+  async connect(specifier: CommunicationSpecifier): Promise<Hardware> {
+    const { transport, address } = this.advertisement;
+    const o = this.#link.options;
+    const params: Json = { transport, address, timeoutMs: o.connectTimeoutMs };
+    if (transport === "btle" && "btle" in specifier) {
+      params.services = specifier.btle.services;
+    } else if (transport === "serial" && "serial" in specifier) {
+      const s = specifier.serial;
+      if (s.port !== address && s.port !== "default") {
+        o.logger.warn(
+          `sidecar: connecting ${address} with the settings of port ${s.port}`,
+        );
+      }
+      Object.assign(params, {
+        baudRate: s.baud_rate,
+        dataBits: s.data_bits,
+        parity: s.parity,
+        stopBits: s.stop_bits,
+      });
+    } else if (
+      transport === "hid" && ("hid" in specifier || "usb" in specifier)
+    ) {
+      if (this.#path) params.path = this.#path;
+      if (this.advertisement.vendorId !== undefined) {
+        params.vendorId = this.advertisement.vendorId;
+      }
+      if (this.advertisement.productId !== undefined) {
+        params.productId = this.advertisement.productId;
+      }
+    } else {
+      const kind = Object.keys(specifier)[0] ?? "empty";
+      throw new ButtplugDeviceError(
+        `cannot connect a ${transport} device with a ${kind} specifier`,
+      );
+    }
+    const raw = await this.#link.request(
+      "connect",
+      params,
+      o.connectTimeoutMs + o.requestTimeoutMs,
+    );
+    const result = parseConnectResult(raw);
+    if (!result) {
+      throw new SidecarRequestError(
+        "invalid_reply",
+        `the sidecar sent an invalid connect reply for ${address}`,
+      );
+    }
+    const hw = new SidecarHardware(
+      transport as SidecarTransport,
+      result,
+      this.#link,
+    );
+    this.#link.register(hw);
+    return hw;
+  }
+}
+
+/** A device connected through the sidecar, as a byte-level {@linkcode Hardware}. */
+export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implements Hardware {
+  /** Advertised/product name. */
+  readonly name: string;
+  /** Unique id on its transport. */
+  readonly address: string;
+  /** Endpoint names actually bound. */
+  readonly endpoints: readonly string[];
+  /** Batching window (BLE 75 ms, others 0). */
+  readonly messageGapMs: number;
+  /** Whether the device task should send keepalive traffic. */
+  readonly requiresKeepalive: boolean;
+  /** The sidecar's handle of this connection. */
+  readonly handle: string;
+  /** The transport. */
+  readonly transport: SidecarTransport;
+  readonly #link: SidecarLink;
+  #connected = true;
+
+  /** @internal Created by {@linkcode SidecarConnector}. */
+  constructor(
+    transport: SidecarTransport,
+    r: ConnectResult,
+    link: SidecarLink,
+  ) {
+    super();
+    this.transport = transport;
+    this.handle = r.handle;
+    this.name = r.name;
+    this.address = r.address;
+    this.endpoints = r.endpoints;
+    this.messageGapMs = r.messageGapMs;
+    this.requiresKeepalive = transport === "btle" &&
+      link.options.bleRequiresKeepalive;
+    this.#link = link;
+  }
+
+  /** Whether the connection is up. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  #check(endpoint: string): void {
+    if (!this.#connected) {
+      throw new ButtplugDeviceError(
+        `${this.name} (${this.address}) is disconnected`,
+      );
+    }
+    if (!this.endpoints.includes(endpoint)) {
+      throw new ButtplugDeviceError(
+        `${this.name} (${this.address}) has no endpoint ${endpoint}`,
+      );
+    }
+  }
+
+  #call(method: string, params: Json, timeoutMs: number): Promise<unknown> {
+    return this.#link.request(
+      method,
+      { handle: this.handle, ...params },
+      timeoutMs,
+      this.handle,
+    );
+  }
+
+  /** Writes bytes to an endpoint. */
+  async write(
+    endpoint: string,
+    data: Uint8Array,
+    withResponse: boolean,
+  ): Promise<void> {
+    this.#check(endpoint);
+    await this.#call(
+      "write",
+      { endpoint, data: Array.from(data), withResponse },
+      this.#link.options.requestTimeoutMs,
+    );
+  }
+
+  /** Reads from an endpoint (serial: buffered bytes, waiting up to `timeoutMs` for some). */
+  async read(
+    endpoint: string,
+    length: number,
+    timeoutMs: number,
+  ): Promise<Uint8Array> {
+    this.#check(endpoint);
+    const result = await this.#call(
+      "read",
+      { endpoint, length, timeoutMs },
+      timeoutMs + this.#link.options.requestTimeoutMs,
+    );
+    if (!isRecord(result) || !isByteArray(result.data)) {
+      throw new SidecarRequestError(
+        "invalid_reply",
+        `the sidecar sent an invalid read reply for ${this.address}`,
+      );
+    }
+    return new Uint8Array(result.data);
+  }
+
+  /** Starts notifications on an endpoint. */
+  async subscribe(endpoint: string): Promise<void> {
+    this.#check(endpoint);
+    await this.#call(
+      "subscribe",
+      { endpoint },
+      this.#link.options.requestTimeoutMs,
+    );
+  }
+
+  /** Ends notifications on an endpoint. */
+  async unsubscribe(endpoint: string): Promise<void> {
+    this.#check(endpoint);
+    await this.#call(
+      "unsubscribe",
+      { endpoint },
+      this.#link.options.requestTimeoutMs,
+    );
+  }
+
+  /** Closes the connection and emits `disconnected`. Idempotent. */
+  async disconnect(): Promise<void> {
+    if (!this.#connected) return;
+    try {
+      await this.#call("disconnect", {}, this.#link.options.requestTimeoutMs);
+    } catch (err) {
+      // Already gone on the sidecar side (or the sidecar is gone): nothing left to close.
+      const gone = err instanceof SidecarRequestError &&
+        ["not_found", "not_running", "exited", "disconnected"].includes(
+          err.reason,
+        );
+      if (!gone) {
+        this.#link.options.logger.warn(
+          `sidecar: disconnecting ${this.address}: ${(err as Error).message}`,
+        );
+      }
+    } finally {
+      this._gone("disconnect requested");
+    }
+  }
+
+  /** @internal Notification from the sidecar. */
+  _notify(endpoint: string, data: Uint8Array): void {
+    if (!this.#connected) return;
+    this.dispatchEvent(
+      new CustomEvent("notification", { detail: { endpoint, data } }),
+    );
+  }
+
+  /** @internal The device went away (or the sidecar died). Emits `disconnected` once. */
+  _gone(reason: string): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#link.unregister(this);
+    this.#link.options.logger.info(
+      `sidecar: ${this.transport} ${this.address} disconnected (${reason})`,
+    );
+    this.dispatchEvent(new Event("disconnected"));
+  }
+}
+
+/**
+ * Scan options derived from device-config specifiers for one transport: BLE names, advertised
+ * services and manufacturer companies; serial ports other than `"default"`; HID/USB pairs.
+ * Handy for narrowing what the sidecar reports (the device layer still matches precisely).
+ */
+export function scanOptionsFor(
+  transport: SidecarTransport,
+  specifiers: Iterable<CommunicationSpecifier>,
+): SidecarScanOptions {
+  const names = new Set<string>();
+  const services = new Set<string>();
+  const companies = new Set<number>();
+  const ports = new Set<string>();
+  const pairs = new Map<string, { vendorId: number; productId: number }>();
+  for (const s of specifiers) {
+    if ("btle" in s) {
+      s.btle.names.forEach((n) => names.add(n));
+      s.btle.advertised_services?.forEach((u) => services.add(u));
+      s.btle.manufacturer_data?.forEach((m) => companies.add(m.company));
+    } else if ("serial" in s) {
+      if (s.serial.port !== "default") ports.add(s.serial.port);
+    } else if ("hid" in s || "usb" in s) {
+      const list = "hid" in s ? s.hid.pairs : s.usb.pairs;
+      for (const p of list) {
+        pairs.set(`${p.vendor_id}:${p.product_id}`, {
+          vendorId: p.vendor_id,
+          productId: p.product_id,
+        });
+      }
+    }
+  }
+  if (transport === "btle") {
+    return {
+      names: [...names],
+      services: [...services],
+      companies: [...companies],
+    };
+  }
+  if (transport === "serial") return { ports: [...ports] };
+  return { pairs: [...pairs.values()] };
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * deno-buttplug hardware sidecar: Bluetooth LE (noble), serial (serialport) and HID (node-hid)
+ * behind one JSON object per line on stdin/stdout. See PROTOCOL.md.
+ *
+ * Usage: `node main.mjs [--ble-adapter=hciN] [--transports=btle,serial,hid]`
+ * (environment: `BUTTPLUG_BLE_ADAPTER`, `BUTTPLUG_SIDECAR_TRANSPORTS`).
+ *
+ * stdout carries protocol lines only: `console` is redirected to stderr because native modules
+ * print there. The process exits when stdin closes (or on SIGTERM/SIGINT), after stopping scans
+ * and closing every open device.
+ *
+ * @module
+ */
+import process from "node:process";
+import { Console } from "node:console";
+import { createInterface } from "node:readline";
+import { createBle } from "./ble.mjs";
+import { createHid } from "./hid.mjs";
+import { createRouter } from "./router.mjs";
+import { createSerial } from "./serial.mjs";
+import { parseAdapter } from "./util.mjs";
+
+// Native modules (noble) print warnings with console.log: keep stdout for protocol lines.
+globalThis.console = new Console({
+  stdout: process.stderr,
+  stderr: process.stderr,
+});
+
+const ALL = ["btle", "serial", "hid"];
+
+/** @param {string} name @returns {string | undefined} */
+function option(name) {
+  const prefix = `--${name}=`;
+  const arg = process.argv.slice(2).find((a) => a.startsWith(prefix));
+  return arg?.slice(prefix.length);
+}
+
+let stdoutOpen = true;
+/** @param {object} message */
+function send(message) {
+  if (!stdoutOpen) return;
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+/** @type {Record<string, string>} */
+const disabled = {};
+const transports = [];
+let adapter;
+let adapterProblem;
+try {
+  adapter = parseAdapter(
+    option("ble-adapter") ?? process.env.BUTTPLUG_BLE_ADAPTER,
+  );
+} catch (err) {
+  adapterProblem = err.message;
+}
+const wanted = (option("transports") ?? process.env.BUTTPLUG_SIDECAR_TRANSPORTS ??
+  ALL.join(","))
+  .split(",").map((s) => s.trim()).filter(Boolean);
+for (const name of ALL) {
+  if (!wanted.includes(name)) {
+    disabled[name] = "not enabled (--transports)";
+  } else if (name === "btle") {
+    if (adapterProblem) disabled.btle = adapterProblem;
+    else transports.push(createBle({ adapter }));
+  } else if (name === "serial") {
+    transports.push(createSerial());
+  } else {
+    transports.push(createHid());
+  }
+}
+
+const router = createRouter({ transports, send, disabled });
+
+process.stdout.on("error", () => {
+  stdoutOpen = false;
+  exit(1);
+});
+process.on("uncaughtException", (err) => {
+  router.log(
+    "error",
+    `uncaught exception in the sidecar: ${err?.stack ?? err}`,
+  );
+});
+process.on("unhandledRejection", (err) => {
+  router.log(
+    "error",
+    `unhandled rejection in the sidecar: ${err?.stack ?? err}`,
+  );
+});
+
+let exiting = false;
+/** Closes every device, flushes stdout and exits. @param {number} code */
+function exit(code) {
+  if (exiting) return;
+  exiting = true;
+  setTimeout(() => process.exit(code), 5000).unref();
+  router.shutdown().finally(() => {
+    if (!stdoutOpen) process.exit(code);
+    process.stdout.write("", () => process.exit(code));
+  });
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on("line", (line) => {
+  router.handleLine(line);
+});
+lines.on("close", () => exit(0));
+process.on("SIGTERM", () => exit(0));
+process.on("SIGINT", () => exit(0));
+
+await router.start();

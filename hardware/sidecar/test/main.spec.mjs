@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../main.mjs", import.meta.url));
+
+/**
+ * Runs main.mjs with the given stdin lines, closes stdin and collects stdout lines + exit code.
+ * @param {string[]} args
+ * @param {string[]} input
+ */
+function run(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => out += d);
+    child.stderr.on("data", (d) => err += d);
+    child.on("error", reject);
+    child.on(
+      "exit",
+      (code, signal) => resolve({ code, signal, lines: out.split("\n").filter(Boolean), err }),
+    );
+    for (const line of input) child.stdin.write(`${line}\n`);
+    child.stdin.end();
+  });
+}
+
+test("main: hello lists disabled transports with reasons; stdout is JSON lines only; exits 0 on stdin close", async () => {
+  const { code, signal, lines } = await run(["--transports="], [
+    '{"id":1,"method":"hello"}',
+    "garbage",
+    '{"id":2,"method":"scan.start","params":{"transport":"hid"}}',
+  ]);
+  assert.equal(signal, null);
+  assert.equal(code, 0);
+  const messages = lines.map((l) => JSON.parse(l)); // throws if anything else reached stdout
+  const hello = messages.find((m) => m.event === "hello").params;
+  assert.deepEqual(Object.keys(hello.transports).sort(), [
+    "btle",
+    "hid",
+    "serial",
+  ]);
+  for (const t of Object.values(hello.transports)) {
+    assert.deepEqual(t, {
+      available: false,
+      reason: "not enabled (--transports)",
+    });
+  }
+  assert.equal(hello.pid > 0, true);
+  assert.equal(messages.find((m) => m.id === 1).ok, true);
+  assert.ok(
+    messages.some((m) => m.event === "log" && /not JSON: garbage/.test(m.params.message)),
+  );
+  assert.equal(messages.find((m) => m.id === 2).error.code, "unavailable");
+});
+
+test("main: a bad --ble-adapter disables BLE with the reason instead of crashing", async () => {
+  const { code, lines } = await run(
+    ["--transports=btle", "--ble-adapter=usb9"],
+    [],
+  );
+  assert.equal(code, 0);
+  const hello = lines.map((l) => JSON.parse(l)).find((m) => m.event === "hello").params;
+  assert.equal(hello.transports.btle.available, false);
+  assert.match(hello.transports.btle.reason, /bad BLE adapter "usb9"/);
+});
