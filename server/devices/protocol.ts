@@ -166,6 +166,29 @@ export interface ProtocolContext {
   ): Promise<{ endpoint: string; data: Uint8Array } | undefined>;
   /** Reports an input reading (for subscribed inputs; becomes an InputReading event). */
   emitReading(featureIndex: number, type: InputType, value: number): void;
+  /**
+   * Starts buffering notifications (on `endpoint`, or any endpoint when omitted) from now on,
+   * so a reply cannot be missed between a write and the wait for it. Dispose it when done.
+   *
+   * @example
+   * ```ts ignore
+   * using replies = ctx.listenNotifications("rx");
+   * await ctx.hardware.write("tx", new TextEncoder().encode("DeviceType;"), false);
+   * const reply = await replies.next(500); // undefined on timeout
+   * ```
+   */
+  listenNotifications(endpoint?: string): NotificationListener;
+}
+
+/** A buffered view of a device's notifications, from {@linkcode ProtocolContext.listenNotifications}. */
+export interface NotificationListener extends Disposable {
+  /**
+   * The oldest buffered notification, or the next one to arrive within `timeoutMs`; `undefined`
+   * on timeout. Rejects if the device disconnects.
+   */
+  next(timeoutMs: number): Promise<{ endpoint: string; data: Uint8Array } | undefined>;
+  /** Stops buffering. */
+  close(): void;
 }
 
 /** Result of the identify step. */
