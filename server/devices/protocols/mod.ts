@@ -5,7 +5,40 @@
  *
  * @module
  */
+export { joyhub } from "./joyhub.ts";
+export { kgoalBoost } from "./kgoal_boost.ts";
+export { kiirooPowershot } from "./kiiroo.ts";
+export { kiirooProwand } from "./kiiroo.ts";
+export { kiirooSpot } from "./kiiroo.ts";
+export { kiirooV1 } from "./kiiroo_v1.ts";
+export { kiirooV2 } from "./kiiroo_v2.ts";
+export { kiirooV21 } from "./kiiroo_v21.ts";
+export { kiirooV21Initialized } from "./kiiroo_v21.ts";
+export { kiirooV2Vibrator } from "./kiiroo.ts";
+export { kiirooV3 } from "./kiiroo_v21.ts";
+export { kizuna } from "./kizuna.ts";
+export { leloF1s } from "./lelo.ts";
+export { leloF1sv2 } from "./lelo.ts";
+export { leloHarmony } from "./lelo.ts";
+export { leten } from "./leten.ts";
+export { liboElle } from "./libo.ts";
+export { liboShark } from "./libo.ts";
+export { liboVibes } from "./libo.ts";
+export { lioness } from "./lioness.ts";
+export { loob } from "./loob.ts";
+export { lovedistance } from "./lovedistance.ts";
+export { lovehoneyDesire } from "./lovehoney_desire.ts";
 export { lovense } from "./lovense.ts";
+export { lovenseConnectService } from "./lovense_connect_service.ts";
+export { lovenuts } from "./lovenuts.ts";
+export { luvmazer } from "./luvmazer.ts";
+export { magicMotion1 } from "./magic_motion.ts";
+export { magicMotion2 } from "./magic_motion.ts";
+export { magicMotion3 } from "./magic_motion.ts";
+export { magicMotion4 } from "./magic_motion.ts";
+export { mannuo } from "./mannuo.ts";
+export { maxpro } from "./maxpro.ts";
+export { meese } from "./meese.ts";
 export { satisfyer } from "./satisfyer.ts";
 export { tcodeV03 } from "./tcode_v03.ts";
 export { vorzeSa } from "./vorze_sa.ts";
