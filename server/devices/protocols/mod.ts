@@ -5,6 +5,34 @@
  *
  * @module
  */
+export { activejoy } from "./activejoy.ts";
+export { adrienlastic } from "./adrienlastic.ts";
+export { amorelieJoy } from "./amorelie_joy.ts";
+export { aneros } from "./aneros.ts";
+export { ankni } from "./ankni.ts";
+export { bananasome } from "./bananasome.ts";
+export { cachito } from "./cachito.ts";
+export { cowgirl } from "./cowgirl.ts";
+export { cowgirlCone } from "./cowgirl_cone.ts";
+export { cueme } from "./cueme.ts";
+export { cupido } from "./cupido.ts";
+export { deepsire } from "./deepsire.ts";
+export { feelingso } from "./feelingso.ts";
+export { fleshyThrust } from "./fleshy_thrust.ts";
+export { fluffer } from "./fluffer.ts";
+export { foreo } from "./foreo.ts";
+export { fox } from "./fox.ts";
+export { fredorch } from "./fredorch.ts";
+export { fredorchRotary } from "./fredorch_rotary.ts";
+export { galaku } from "./galaku.ts";
+export { galakuPump } from "./galaku.ts";
+export { hgod } from "./hgod.ts";
+export { hismith } from "./hismith.ts";
+export { hismithMini } from "./hismith.ts";
+export { honeyplaybox } from "./honeyplaybox.ts";
+export { htkBm } from "./htk_bm.ts";
+export { itoys } from "./itoys.ts";
+export { jejoue } from "./jejoue.ts";
 export { joyhub } from "./joyhub.ts";
 export { kgoalBoost } from "./kgoal_boost.ts";
 export { kiirooPowershot } from "./kiiroo.ts";
