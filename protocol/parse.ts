@@ -611,7 +611,8 @@ export function parseMessage(element: unknown, version: SpecVersion | undefined)
   if ((available & (1 << version!)) === 0) {
     return malformed(`'${name}' does not exist in spec version ${version}`, id);
   }
-  const problem = validate(body, SHAPES[name as keyof typeof SHAPES]);
+  const fields = name === "OutputCmd" ? unwrapOneElementValue(body) : body;
+  const problem = validate(fields, SHAPES[name as keyof typeof SHAPES]);
   if (problem !== null) return malformed(`${name}: ${problem}`, id);
   switch (name) {
     case "InputCmd":
@@ -651,7 +652,23 @@ export function parseMessage(element: unknown, version: SpecVersion | undefined)
         },
       } as ParsedMessage;
   }
-  return { name, body } as unknown as ParsedMessage;
+  return { name, body: fields } as unknown as ParsedMessage;
+}
+
+/**
+ * npm `buttplug@4.0.2` sends OutputCmd values as a one-element array (`"Value": [10]`): read
+ * `[n]` as `n`. Returns a copy with the value unwrapped (never mutates the client's object), or
+ * `body` itself when there is nothing to unwrap; any other array stays invalid.
+ */
+function unwrapOneElementValue(body: Record<string, unknown>): Record<string, unknown> {
+  const command = body.Command;
+  if (!isObject(command)) return body;
+  for (const key in command) {
+    const params = command[key];
+    if (!isObject(params) || !Array.isArray(params.Value) || params.Value.length !== 1) continue;
+    return { ...body, Command: { ...command, [key]: { ...params, Value: params.Value[0] } } };
+  }
+  return body;
 }
 
 function parseHandshake(body: Record<string, unknown>, id: number): ParseResult {

@@ -403,3 +403,30 @@ Deno.test("parse is fast enough for the hot path (smoke)", () => {
   const perMessage = (performance.now() - start) / 20000;
   assert.ok(perMessage < 0.05, `${perMessage.toFixed(4)} ms per frame`);
 });
+
+Deno.test("OutputCmd: a one-element Value array (npm buttplug@4.0.2) is read as its integer", () => {
+  const sent = {
+    OutputCmd: { Id: 3, DeviceIndex: 0, FeatureIndex: 1, Command: { Vibrate: { Value: [10] } } },
+  };
+  const result = parseMessage(sent, 4);
+  assert.ok(!(result instanceof Error));
+  assert.deepEqual(result.body, {
+    Id: 3,
+    DeviceIndex: 0,
+    FeatureIndex: 1,
+    Command: { Vibrate: { Value: 10 } },
+  });
+  // The client's object is left untouched.
+  assert.deepEqual(sent.OutputCmd.Command.Vibrate.Value, [10]);
+  for (const bad of [[], [1, 2], ["1"], [1.5]]) {
+    const r = parseMessage(
+      {
+        OutputCmd: { Id: 4, DeviceIndex: 0, FeatureIndex: 0, Command: { Vibrate: { Value: bad } } },
+      },
+      4,
+    );
+    assert.ok(r instanceof Error, JSON.stringify(bad));
+    assert.equal((r as ButtplugError).code, 3);
+    assert.equal((r as ButtplugError).id, 4);
+  }
+});

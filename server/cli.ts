@@ -1,0 +1,290 @@
+/**
+ * Command-line flags of `deno task start` (Intiface-Engine compatible), parsed by a pure
+ * function so they can be tested without starting anything.
+ *
+ * @module
+ */
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+
+/** Hardware transports the server can drive. */
+export type HardwareTransport = "btle" | "serial" | "hid";
+
+/** Every hardware transport, enabled when no `--use-*` flag is given. */
+export const ALL_HARDWARE_TRANSPORTS: readonly HardwareTransport[] = ["btle", "serial", "hid"];
+
+/** Options of the server command line, after parsing. */
+export interface CliOptions {
+  /** `--help`: print the usage and exit. */
+  readonly help: boolean;
+  /** `--version`: print the version and exit. */
+  readonly version: boolean;
+  /** `--websocket-port` (default 12345; 0 picks a free port). */
+  readonly port: number;
+  /** `127.0.0.1`, or `0.0.0.0` with `--websocket-use-all-interfaces`. */
+  readonly hostname: string;
+  /** `--server-name` (undefined: the server default). */
+  readonly serverName?: string;
+  /** `--max-ping-time` in ms (default 0: off). */
+  readonly maxPingTime: number;
+  /** `--handshake-timeout` in ms (undefined: the session default). */
+  readonly handshakeTimeout?: number;
+  /** `--device-config-file`. */
+  readonly deviceConfigFile?: string;
+  /** `--user-device-config-file`. */
+  readonly userDeviceConfigFile?: string;
+  /** Hardware transports to use (all unless `--use-*` picks some; none with `--no-hardware`). */
+  readonly hardware: readonly HardwareTransport[];
+  /** `--simulate`: simulated device names to connect at start. */
+  readonly simulate: readonly string[];
+  /** `--log` level (default `info`). */
+  readonly logLevel: LogLevel;
+}
+
+/** A command-line error: one line for stderr (exit code 2). */
+export interface CliError {
+  /** What was wrong, e.g. `unknown flag --foo`. */
+  readonly error: string;
+}
+
+/** Name and one-line help of each flag, in help order. */
+interface FlagSpec {
+  readonly name: string;
+  readonly value?: string;
+  readonly help: string;
+}
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: "websocket-port", value: "N", help: "WebSocket port to listen on (default 12345)." },
+  {
+    name: "websocket-use-all-interfaces",
+    help: "Listen on every interface (0.0.0.0) instead of 127.0.0.1 only.",
+  },
+  {
+    name: "server-name",
+    value: "NAME",
+    help: "ServerName sent to clients (default deno-buttplug).",
+  },
+  {
+    name: "max-ping-time",
+    value: "MS",
+    help: "Clients must Ping within MS milliseconds or every device stops (default 0 = off).",
+  },
+  {
+    name: "handshake-timeout",
+    value: "MS",
+    help: "Drop a client that has not sent RequestServerInfo after MS milliseconds.",
+  },
+  {
+    name: "device-config-file",
+    value: "PATH",
+    help: "Device configuration (v4 JSON) to use instead of the built-in one.",
+  },
+  {
+    name: "user-device-config-file",
+    value: "PATH",
+    help: "User device configuration (v4 JSON): reserved indexes, display names, allow/deny.",
+  },
+  {
+    name: "use-bluetooth-le",
+    help: "Use Bluetooth LE devices. With none of the --use-* flags every transport is on.",
+  },
+  { name: "use-serial", help: "Use serial port devices." },
+  { name: "use-hid", help: "Use HID devices." },
+  { name: "no-hardware", help: "Use no hardware transport at all (simulated devices only)." },
+  {
+    name: "simulate",
+    value: "LIST",
+    help: "Comma-separated simulated devices connected at start (test-device = the test fixture).",
+  },
+  {
+    name: "log",
+    value: "LEVEL",
+    help: `Log level: ${LOG_LEVELS.join(", ")} (default info). Logs go to stderr.`,
+  },
+  { name: "help", help: "Print this help and exit." },
+  { name: "version", help: "Print the version and exit." },
+];
+
+/**
+ * The `--help` text.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./cli.ts";
+ * console.assert(helpText().includes("--websocket-port"));
+ * ```
+ */
+export function helpText(): string {
+  const lines = [
+    "deno-buttplug server: an Intiface-Engine-compatible Buttplug server (spec v0..v4).",
+    "",
+    "Usage: deno task start [flags]",
+    "",
+    "Flags (--flag VALUE and --flag=VALUE both work):",
+  ];
+  const width = Math.max(...FLAGS.map((f) => flagLabel(f).length)) + 2;
+  for (const flag of FLAGS) lines.push(`  ${flagLabel(flag).padEnd(width)}${flag.help}`);
+  lines.push(
+    "",
+    "Exit codes: 0 after SIGINT/SIGTERM (every device stopped), 1 when the server cannot start",
+    "(port in use, unreadable file), 2 for a bad command line.",
+  );
+  return lines.join("\n");
+}
+
+function flagLabel(flag: FlagSpec): string {
+  return flag.value ? `--${flag.name} ${flag.value}` : `--${flag.name}`;
+}
+
+/**
+ * Parses the command line. Pure: never touches the file system or the network.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./cli.ts";
+ * const parsed = parseArgs(["--websocket-port", "0", "--simulate", "test-device"]);
+ * console.assert(!("error" in parsed) && parsed.port === 0);
+ * ```
+ */
+export function parseArgs(argv: readonly string[]): CliOptions | CliError {
+  let help = false;
+  let version = false;
+  let port = 12345;
+  let hostname = "127.0.0.1";
+  let serverName: string | undefined;
+  let maxPingTime = 0;
+  let handshakeTimeout: number | undefined;
+  let deviceConfigFile: string | undefined;
+  let userDeviceConfigFile: string | undefined;
+  const chosen = new Set<HardwareTransport>();
+  let noHardware = false;
+  const simulate: string[] = [];
+  let logLevel: LogLevel = "info";
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--") || arg === "--") {
+      return { error: `unexpected argument '${arg}' (flags start with --; see --help)` };
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = FLAGS.find((f) => f.name === name);
+    if (!spec) return { error: `unknown flag --${name} (see --help)` };
+    let value: string | undefined;
+    if (spec.value) {
+      if (eq !== -1) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      else return { error: `--${name} needs a value (${spec.value})` };
+    } else if (eq !== -1) {
+      return { error: `--${name} takes no value` };
+    }
+    const v = value ?? "";
+    switch (name) {
+      case "help":
+        help = true;
+        break;
+      case "version":
+        version = true;
+        break;
+      case "websocket-port": {
+        const n = parseInteger(v);
+        if (n === undefined || n > 65535) {
+          return { error: `--websocket-port must be an integer from 0 to 65535, got '${v}'` };
+        }
+        port = n;
+        break;
+      }
+      case "websocket-use-all-interfaces":
+        hostname = "0.0.0.0";
+        break;
+      case "server-name":
+        serverName = v;
+        break;
+      case "max-ping-time": {
+        const n = parseInteger(v);
+        if (n === undefined) {
+          return { error: `--max-ping-time must be a whole number of milliseconds, got '${v}'` };
+        }
+        maxPingTime = n;
+        break;
+      }
+      case "handshake-timeout": {
+        const n = parseInteger(v);
+        if (n === undefined) {
+          return {
+            error: `--handshake-timeout must be a whole number of milliseconds, got '${v}'`,
+          };
+        }
+        handshakeTimeout = n;
+        break;
+      }
+      case "device-config-file":
+        if (v === "") return { error: "--device-config-file needs a path" };
+        deviceConfigFile = v;
+        break;
+      case "user-device-config-file":
+        if (v === "") return { error: "--user-device-config-file needs a path" };
+        userDeviceConfigFile = v;
+        break;
+      case "use-bluetooth-le":
+        chosen.add("btle");
+        break;
+      case "use-serial":
+        chosen.add("serial");
+        break;
+      case "use-hid":
+        chosen.add("hid");
+        break;
+      case "no-hardware":
+        noHardware = true;
+        break;
+      case "simulate": {
+        const names = v.split(",").map((s) => s.trim());
+        if (names.some((s) => s === "")) {
+          return { error: `--simulate needs a comma-separated list of device names, got '${v}'` };
+        }
+        simulate.push(...names);
+        break;
+      }
+      case "log": {
+        const level = v.toLowerCase();
+        if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+          return { error: `--log must be one of ${LOG_LEVELS.join(", ")}, got '${v}'` };
+        }
+        logLevel = level as LogLevel;
+        break;
+      }
+    }
+  }
+  if (noHardware && chosen.size > 0) {
+    return {
+      error: "--no-hardware cannot be combined with --use-bluetooth-le/--use-serial/--use-hid",
+    };
+  }
+  const hardware = noHardware
+    ? []
+    : chosen.size === 0
+    ? [...ALL_HARDWARE_TRANSPORTS]
+    : ALL_HARDWARE_TRANSPORTS.filter((t) => chosen.has(t));
+  return {
+    help,
+    version,
+    port,
+    hostname,
+    ...(serverName === undefined ? {} : { serverName }),
+    maxPingTime,
+    ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }),
+    ...(deviceConfigFile === undefined ? {} : { deviceConfigFile }),
+    ...(userDeviceConfigFile === undefined ? {} : { userDeviceConfigFile }),
+    hardware,
+    simulate,
+    logLevel,
+  };
+}
+
+/** A non-negative decimal integer (no sign, no exponent, at most 2^31-1), else undefined. */
+function parseInteger(text: string): number | undefined {
+  if (!/^\d{1,10}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 0x7fff_ffff ? n : undefined;
+}
