@@ -115,11 +115,17 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
     return this.#sources;
   }
 
-  /** Adds a source; its devices join the registry as they are announced. */
+  /**
+   * Adds a source; its devices join the registry as they are announced. A source added while
+   * a scan is running (e.g. hardware that finished starting up late) starts scanning at once.
+   */
   addSource(source: DeviceSource): void {
     this.#sources.push(source);
     source.addEventListener("device", (e) => this.add(e.detail.device, e.detail.reservedIndex));
     source.addEventListener("scanningfinished", () => this.#checkScanningFinished());
+    if (this.#scanRequested) {
+      source.startScanning().catch(() => this.#checkScanningFinished());
+    }
   }
 
   /** The index an identity owns or would get now. */

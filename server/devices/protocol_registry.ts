@@ -17,15 +17,16 @@ import { defaultDeviceConfiguration, type DeviceConfiguration } from "./config.t
  * can never be driven, so they are reported with this reason instead of "not implemented yet".
  */
 export const CONFIG_ONLY_PROTOCOLS: Readonly<Record<string, string>> = {
-  "cueme": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "kiiroo-v1": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "libo-karen": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "muse": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "realtouch": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "rez-trancevibrator": "config-only upstream: USB, no manager and no encoder (DEVICES.md §3.8)",
-  "sayberx": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "twerkingbutt": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
-  "vorze-cyclone-x": "config-only upstream: no encoder exists (DEVICES.md §3.8)",
+  "libo-karen":
+    "config-only upstream: the config declares no outputs or inputs, and no public encoding of its pressure sensor exists (DEVICES.md §3.8)",
+  "realtouch":
+    "config-only upstream: no public mapping from positions to RealTouch belt commands exists (DEVICES.md §3.8)",
+  "rez-trancevibrator":
+    "config-only upstream: a raw (non-HID) USB device; the hardware layer has no raw USB transport (DEVICES.md §3.8)",
+  "twerkingbutt":
+    "config-only upstream: the config declares no features, so there is nothing to command (DEVICES.md §3.8)",
+  "xinput":
+    "XInput is a Windows-only API: no XInput transport exists on Linux/macOS or in the Node sidecar (DEVICES.md §4.8)",
 };
 
 /** Whether a value is a {@linkcode ProtocolImplementation}. */
