@@ -38,6 +38,14 @@ export interface CliOptions {
   readonly simulate: readonly string[];
   /** `--log` level (default `info`). */
   readonly logLevel: LogLevel;
+  /** `--node-path`: Node executable for the hardware sidecar (default `node` from PATH). */
+  readonly nodePath?: string;
+  /** `--ble-adapter`: Bluetooth adapter for the sidecar, e.g. `hci1`. */
+  readonly bleAdapter?: string;
+  /** `--list-protocols`: print every protocol and whether it is implemented, then exit. */
+  readonly listProtocols: boolean;
+  /** `--json`: machine-readable output for `--list-protocols`. */
+  readonly json: boolean;
 }
 
 /** A command-line error: one line for stderr (exit code 2). */
@@ -92,10 +100,22 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "use-hid", help: "Use HID devices." },
   { name: "no-hardware", help: "Use no hardware transport at all (simulated devices only)." },
   {
+    name: "node-path",
+    value: "PATH",
+    help: "Node.js executable for the hardware sidecar (default: node from PATH).",
+  },
+  { name: "ble-adapter", value: "NAME", help: "Bluetooth adapter to use, e.g. hci1." },
+  {
     name: "simulate",
     value: "LIST",
-    help: "Comma-separated simulated devices connected at start (test-device = the test fixture).",
+    help: "Comma-separated simulated devices connected at start: test-device (the test " +
+      "fixture) or an advertised name such as LVS-Edge, 4plus, SF Double Desire, CycSA.",
   },
+  {
+    name: "list-protocols",
+    help: "Print every device protocol, its transports and whether it is supported, then exit.",
+  },
+  { name: "json", help: "With --list-protocols: print a JSON array instead of a table." },
   {
     name: "log",
     value: "LEVEL",
@@ -160,6 +180,10 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
   let noHardware = false;
   const simulate: string[] = [];
   let logLevel: LogLevel = "info";
+  let nodePath: string | undefined;
+  let bleAdapter: string | undefined;
+  let listProtocols = false;
+  let json = false;
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -238,6 +262,20 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
       case "no-hardware":
         noHardware = true;
         break;
+      case "node-path":
+        if (v === "") return { error: "--node-path needs a path" };
+        nodePath = v;
+        break;
+      case "ble-adapter":
+        if (!/^hci\d+$/.test(v)) return { error: `--ble-adapter must look like hci0, got '${v}'` };
+        bleAdapter = v;
+        break;
+      case "list-protocols":
+        listProtocols = true;
+        break;
+      case "json":
+        json = true;
+        break;
       case "simulate": {
         const names = v.split(",").map((s) => s.trim());
         if (names.some((s) => s === "")) {
@@ -261,6 +299,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
       error: "--no-hardware cannot be combined with --use-bluetooth-le/--use-serial/--use-hid",
     };
   }
+  if (json && !listProtocols) return { error: "--json only goes with --list-protocols" };
   const hardware = noHardware
     ? []
     : chosen.size === 0
@@ -279,6 +318,10 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
     hardware,
     simulate,
     logLevel,
+    ...(nodePath === undefined ? {} : { nodePath }),
+    ...(bleAdapter === undefined ? {} : { bleAdapter }),
+    listProtocols,
+    json,
   };
 }
 

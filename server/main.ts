@@ -13,23 +13,19 @@
  *
  * @module
  */
-import { ALL_HARDWARE_TRANSPORTS, type CliOptions, helpText, parseArgs } from "./cli.ts";
-import { DeviceManager } from "./devices/manager.ts";
+import { type CliOptions, helpText, parseArgs } from "./cli.ts";
+import {
+  DeviceConfigError,
+  type DeviceConfiguration,
+  loadDeviceConfiguration,
+} from "./devices/config.ts";
+import type { DeviceManager } from "./devices/manager.ts";
+import { listProtocols, type ProtocolInfo } from "./devices/protocol_registry.ts";
+import { setUpDevices, unknownSimulatedNames } from "./device_setup.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { SERVER_VERSION } from "./status.ts";
 import { type ButtplugWebSocketServer, serveWebSocket } from "./websocket.ts";
-import { createTestDevice, SimulatedDevice } from "../hardware/simulated.ts";
-import type { DeviceBackend } from "../hardware/mod.ts";
-
-/**
- * Simulated devices `--simulate` knows, by name. The factory gets the ordinal of the device
- * among those of the same name, so repeated names give distinct devices (own address and index).
- */
-export const SIMULATED_DEVICES: Readonly<Record<string, (ordinal: number) => DeviceBackend>> = {
-  // The conformance fixture: "Test Device" at address SIM-0001 (then SIM-0002, ...).
-  "test-device": (ordinal) =>
-    createTestDevice({ address: `SIM-${String(ordinal + 1).padStart(4, "0")}` }),
-};
+import { SimulatedDevice } from "../hardware/simulated.ts";
 
 /** Where {@linkcode main} writes; defaults to the process's stdout/stderr. */
 export interface MainIo {
@@ -72,34 +68,40 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     io.out(`deno-buttplug ${SERVER_VERSION} (Buttplug spec v0-v4)`);
     return 0;
   }
-  const unknown = parsed.simulate.filter((name) => !(name in SIMULATED_DEVICES));
-  if (unknown.length > 0) {
-    io.err(
-      `error: --simulate: unknown simulated device '${unknown[0]}' (known: ${
-        Object.keys(SIMULATED_DEVICES).join(", ")
-      })`,
-    );
-    return 2;
-  }
   for (const [flag, path] of configFiles(parsed)) {
-    const problem = await unreadable(path);
+    // The user config file may not exist yet: it is created when indexes are first saved.
+    const problem = await unreadable(path, flag === "user-device-config-file");
     if (problem) {
       io.err(`error: --${flag} ${path}: ${problem}`);
       return 1;
     }
   }
-
   const logger = createLogger(parsed.logLevel, io.err);
-  const deviceManager = new DeviceManager();
-  reportUnwiredOptions(parsed, logger);
-  const ordinals = new Map<string, number>();
-  for (const name of parsed.simulate) {
-    const ordinal = ordinals.get(name) ?? 0;
-    ordinals.set(name, ordinal + 1);
-    const device = SIMULATED_DEVICES[name](ordinal);
-    const index = deviceManager.add(device);
-    logger.info(`simulated device ${index} "${device.name}" connected (${name})`);
+  let config: DeviceConfiguration;
+  try {
+    config = await loadDeviceConfiguration({
+      deviceConfigPath: parsed.deviceConfigFile,
+      userConfigPath: parsed.userDeviceConfigFile,
+      logger,
+    });
+  } catch (err) {
+    if (!(err instanceof DeviceConfigError)) throw err;
+    io.err(`error: invalid device configuration: ${err.message}`);
+    return 1;
   }
+  if (parsed.listProtocols) return printProtocols(listProtocols(config), parsed.json, io);
+  const unknown = unknownSimulatedNames(parsed.simulate, config);
+  if (unknown.length > 0) {
+    io.err(
+      `error: --simulate: unknown simulated device '${unknown[0]}' (use test-device or an ` +
+        "advertised name of a configured device, e.g. LVS-Edge; see --list-protocols)",
+    );
+    return 2;
+  }
+  const devices = await setUpDevices({ ...parsed, config, logger });
+  const { deviceManager } = devices;
+  if (parsed.hardware.length === 0) logger.info("hardware transports: none (--no-hardware)");
+  else logger.info(`hardware transports: ${parsed.hardware.join(", ")} (starting the sidecar)`);
 
   // Listen for signals before announcing the address, so a signal right after is handled.
   const stop = (io.stopSignal ?? processStopSignal)();
@@ -118,7 +120,7 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     });
   } catch (err) {
     stop.dispose();
-    await deviceManager[Symbol.asyncDispose]();
+    await devices[Symbol.asyncDispose]();
     if (err instanceof Deno.errors.AddrInUse) {
       io.err(`error: port ${parsed.port} on ${parsed.hostname} is already in use`);
     } else if (err instanceof Deno.errors.PermissionDenied) {
@@ -142,7 +144,7 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     logger.error(`some devices failed to stop: ${message(err)}`);
   }
   logSimulatedOutputs(deviceManager, logger, "after stop");
-  await deviceManager[Symbol.asyncDispose]();
+  await devices[Symbol.asyncDispose]();
   logger.info("server stopped");
   return 0;
 }
@@ -159,37 +161,34 @@ function configFiles(options: CliOptions): [string, string][] {
 }
 
 /** Why `path` cannot be read as a file, or undefined when it can. */
-async function unreadable(path: string): Promise<string | undefined> {
+async function unreadable(path: string, missingOk = false): Promise<string | undefined> {
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) return "not a file";
     using _file = await Deno.open(path, { read: true });
     return undefined;
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return "no such file";
+    if (err instanceof Deno.errors.NotFound) return missingOk ? undefined : "no such file";
     if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
     return message(err);
   }
 }
 
-/** Says which accepted options have no effect yet in this build. */
-function reportUnwiredOptions(options: CliOptions, logger: Logger): void {
-  for (const [flag, path] of configFiles(options)) {
-    logger.warn(
-      `--${flag} ${path}: file is readable; it will be used once the device configuration ` +
-        "loader is wired in (this build uses the built-in configuration)",
-    );
+/** `--list-protocols [--json]`: every protocol of the configuration and whether it works here. */
+function printProtocols(rows: readonly ProtocolInfo[], json: boolean, io: MainIo): number {
+  if (json) {
+    io.out(JSON.stringify(rows));
+    return 0;
   }
-  if (options.hardware.length === 0) {
-    logger.info("hardware transports: none (--no-hardware)");
-  } else {
-    const all = options.hardware.length === ALL_HARDWARE_TRANSPORTS.length;
-    logger.warn(
-      `hardware transports ${options.hardware.join(", ")}${all ? " (default: all)" : ""} ` +
-        "requested, but the hardware sidecar is not wired into this build yet: only simulated " +
-        "devices (--simulate) are available",
-    );
+  const width = Math.max(...rows.map((r) => r.id.length)) + 2;
+  const transportsWidth = Math.max(...rows.map((r) => r.transports.join(",").length)) + 2;
+  for (const row of rows) {
+    const status = row.implemented ? "supported" : `unsupported: ${row.reason}`;
+    io.out(`${row.id.padEnd(width)}${row.transports.join(",").padEnd(transportsWidth)}${status}`);
   }
+  const supported = rows.filter((r) => r.implemented).length;
+  io.out(`${supported} of ${rows.length} protocols supported`);
+  return 0;
 }
 
 /** Logs the output values of every simulated device (what a real toy would be doing). */

@@ -263,6 +263,14 @@ export class DeviceConfiguration {
     return [...new Set(list.map(specifierKind))];
   }
 
+  /** Every communication specifier of every protocol, user config first. */
+  specifiers(): CommunicationSpecifier[] {
+    return [
+      ...[...this.#userProtocols.values()].flatMap((p) => p.communication),
+      ...[...this.#base.protocols.values()].flatMap((p) => p.communication),
+    ];
+  }
+
   /** User `devices[]` entries (plus devices whose index was assigned this session). */
   get userDevices(): readonly UserDeviceEntry[] {
     return [...this.#userDevices.values()];

@@ -43,6 +43,8 @@ Deno.test("cli: defaults match Intiface Engine", () => {
     hardware: ["btle", "serial", "hid"],
     simulate: [],
     logLevel: "info",
+    listProtocols: false,
+    json: false,
   });
 });
 
@@ -63,6 +65,9 @@ Deno.test("cli: every flag, in --flag value and --flag=value forms", () => {
       "--simulate",
       "test-device, test-device",
       "--log=DEBUG",
+      "--node-path",
+      "/opt/node/bin/node",
+      "--ble-adapter=hci1",
     ]),
     {
       help: false,
@@ -77,7 +82,15 @@ Deno.test("cli: every flag, in --flag value and --flag=value forms", () => {
       hardware: ["serial"],
       simulate: ["test-device", "test-device"],
       logLevel: "debug",
+      nodePath: "/opt/node/bin/node",
+      bleAdapter: "hci1",
+      listProtocols: false,
+      json: false,
     },
+  );
+  assert.deepEqual(
+    [parsed(["--list-protocols"]).listProtocols, parsed(["--list-protocols", "--json"]).json],
+    [true, true],
   );
   assert.equal(parsed(["--help"]).help, true);
   assert.equal(parsed(["--version"]).version, true);
@@ -108,6 +121,8 @@ Deno.test("cli: bad command lines give one clear error", () => {
   assert.match(parseError(["--handshake-timeout", "soon"]), /--handshake-timeout must be/);
   assert.match(parseError(["--log", "loud"]), /--log must be one of error, warn, info/);
   assert.match(parseError(["--simulate", "a,,b"]), /--simulate needs a comma-separated list/);
+  assert.equal(parseError(["--json"]), "--json only goes with --list-protocols");
+  assert.match(parseError(["--ble-adapter", "bt0"]), /--ble-adapter must look like hci0/);
   assert.match(parseError(["--device-config-file="]), /needs a path/);
   assert.equal(parseError(["--help=yes"]), "--help takes no value");
   assert.match(parseError(["12345"]), /unexpected argument '12345'/);
@@ -372,25 +387,132 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
-Deno.test("cli process: config file flags are checked and announced", async () => {
+Deno.test("cli process: an invalid device config refuses to start with the path and reason", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const file = `${dir}/user.json`;
-    await Deno.writeTextFile(file, "{}");
-    await using server = new ServerProcess([
-      "--websocket-port",
-      "0",
-      "--user-device-config-file",
+    const file = `${dir}/config.json`;
+    await Deno.writeTextFile(
       file,
-      "--use-serial",
-    ]);
-    await server.waitFor(/listening on ws:/);
-    const [warning] = await server.waitFor(/--user-device-config-file .*will be used once/);
-    assert.ok(warning.includes(file));
-    await server.waitFor(/hardware transports serial requested/);
-    server.child.kill("SIGTERM");
-    assert.equal((await server.finish()).code, 0);
+      JSON.stringify({ version: { major: 3, minor: 0 }, protocols: {} }),
+    );
+    const { code, stdout, stderr } = await runMain(["--device-config-file", file, "--no-hardware"]);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    const lines = stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, stderr);
+    assert.ok(lines[0].startsWith("error: invalid device configuration: "), lines[0]);
+    assert.ok(lines[0].includes(file), lines[0]);
+    assert.match(lines[0], /major/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("cli process: --list-protocols --json lists every config protocol with support and reasons", async () => {
+  const { code, stdout, stderr } = await runMain(["--list-protocols", "--json"]);
+  assert.equal(code, 0, stderr);
+  const rows = JSON.parse(stdout) as {
+    id: string;
+    transports: string[];
+    implemented: boolean;
+    reason?: string;
+  }[];
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("server/devices/buttplug-device-config-v4.json", REPO)),
+  ) as { protocols: Record<string, unknown> };
+  assert.deepEqual(rows.map((r) => r.id).sort(), Object.keys(config.protocols).sort());
+  for (const row of rows) {
+    assert.ok(row.transports.length > 0, row.id);
+    if (!row.implemented) assert.ok(row.reason && row.reason.length > 20, row.id);
+  }
+  const lovense = rows.find((r) => r.id === "lovense")!;
+  assert.deepEqual(lovense, { id: "lovense", transports: ["btle"], implemented: true });
+  assert.match(rows.find((r) => r.id === "xinput")!.reason!, /Windows/);
+  // The table form says the same in one line per protocol plus a total.
+  const table = await runMain(["--list-protocols"]);
+  assert.equal(table.code, 0);
+  const lines = table.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, rows.length + 1);
+  const supported = rows.filter((r) => r.implemented).length;
+  assert.equal(lines.at(-1), `${supported} of ${rows.length} protocols supported`);
+});
+
+Deno.test("cli process: --simulate speaks a real toy protocol; indexes persist in the user config", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/user.json`; // does not exist yet: created when an index is assigned
+    {
+      await using server = new ServerProcess([
+        "--websocket-port",
+        "0",
+        "--no-hardware",
+        "--simulate",
+        "LVS-Edge",
+        "--user-device-config-file",
+        file,
+      ]);
+      const [, url] = await server.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)$/);
+      const client = new ButtplugClient("cli test client");
+      await client.connect(new WebSocketConnector(url));
+      const edge = client.devices.get(0)!;
+      assert.equal(edge.name, "Lovense Edge");
+      await edge.vibrate([0.5, 0.25]);
+      // The simulated peripheral received the Lovense bytes for both motors.
+      await server.waitFor(/simulated LVS-Edge: Vibrate1:10;$/);
+      await server.waitFor(/simulated LVS-Edge: Vibrate2:5;$/);
+      await client.disconnect();
+      server.child.kill("SIGTERM");
+      assert.equal((await server.finish()).code, 0);
+    }
+    const saved = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(saved.version.major, 4);
+    const entries = saved.user_configs.devices as {
+      identifier: { protocol: string };
+      config: { user_config: { index: number } };
+    }[];
+    assert.deepEqual(entries.map((e) => [e.identifier.protocol, e.config.user_config.index]), [
+      ["lovense", 0],
+    ]);
+    // After a restart another device comes first, yet the Edge keeps index 0.
+    await using again = new ServerProcess([
+      "--websocket-port",
+      "0",
+      "--no-hardware",
+      "--simulate",
+      "4plus,LVS-Edge",
+      "--user-device-config-file",
+      file,
+    ]);
+    await again.waitFor(/device 0 "Lovense Edge" connected/);
+    await again.waitFor(/device 1 "WeVibe 4 Plus" connected/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli process: hardware transports on a machine without Bluetooth/HID: reasons logged, clients served", async () => {
+  await using server = new ServerProcess([
+    "--websocket-port",
+    "0",
+    "--use-bluetooth-le",
+    "--use-serial",
+    "--use-hid",
+    "--simulate",
+    "test-device",
+  ]);
+  const [, url] = await server.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)$/);
+  // Each transport is reported, available or not, with the reason when it is not.
+  const [btle] = await server.waitFor(/sidecar: btle (?:un)?available.*$/, 60_000);
+  if (btle.includes("unavailable")) assert.match(btle, /unavailable \(.+\)$/);
+  await server.waitFor(/sidecar: serial (un)?available/);
+  await server.waitFor(/sidecar: hid (un)?available/);
+  const client = new ButtplugClient("hardware test client");
+  await client.connect(new WebSocketConnector(url));
+  await client.startScanning();
+  await client.devices.get(0)!.vibrate(1);
+  await client.stopScanning();
+  await client.disconnect();
+  server.child.kill("SIGTERM");
+  const { code, stderr } = await server.finish();
+  assert.equal(code, 0, stderr.join("\n"));
 });
