@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from "../../protocol/clock.ts";
 import { systemClock } from "../../protocol/clock.ts";
 import { ButtplugDeviceError } from "../../protocol/errors.ts";
-import type { InputType } from "../../protocol/messages.ts";
+import type { InputType, OutputType } from "../../protocol/messages.ts";
 import type { Hardware } from "../../hardware/mod.ts";
 import type { NotificationListener, ProtocolContext } from "./protocol.ts";
 
@@ -17,6 +17,18 @@ export interface Notification {
   readonly endpoint: string;
   /** Bytes received. */
   readonly data: Uint8Array;
+}
+
+/**
+ * Where a context forwards a protocol's corrections of the de-dup cache
+ * ({@linkcode DeviceContext.forgetOutput}, {@linkcode DeviceContext.noteOutput}); the device
+ * installs it.
+ */
+export interface OutputCacheSink {
+  /** Drops the cached value of a feature (only if it holds `type`, when given). */
+  forget(featureIndex: number, type?: OutputType): void;
+  /** Caches `value` (device units) as the feature's current `type` output. */
+  note(featureIndex: number, type: OutputType, value: number): void;
 }
 
 /** Buffered notifications kept per listener before the oldest are dropped. */
@@ -114,6 +126,7 @@ export class DeviceContext implements ProtocolContext, Disposable {
   readonly #controller = new AbortController();
   readonly #listeners = new Set<Listener>();
   #readingSink?: (featureIndex: number, type: InputType, value: number) => void;
+  #outputCache?: OutputCacheSink;
   readonly #onNotification = (e: CustomEvent<Notification>): void => {
     for (const l of [...this.#listeners]) l.push(e.detail);
   };
@@ -184,6 +197,21 @@ export class DeviceContext implements ProtocolContext, Disposable {
   /** Sets where {@linkcode DeviceContext.emitReading} goes (the device does this). */
   setReadingSink(sink: (featureIndex: number, type: InputType, value: number) => void): void {
     this.#readingSink = sink;
+  }
+
+  /** Drops a feature's de-dup cache entry (see {@linkcode ProtocolContext.forgetOutput}). */
+  forgetOutput(featureIndex: number, type?: OutputType): void {
+    this.#outputCache?.forget(featureIndex, type);
+  }
+
+  /** Caches an output value set by the protocol (see {@linkcode ProtocolContext.noteOutput}). */
+  noteOutput(featureIndex: number, type: OutputType, value: number): void {
+    this.#outputCache?.note(featureIndex, type, value);
+  }
+
+  /** Sets where cache corrections go (the device does this). */
+  setOutputCacheSink(sink: OutputCacheSink): void {
+    this.#outputCache = sink;
   }
 
   /** Aborts the signal and rejects pending notification waits. Idempotent. */

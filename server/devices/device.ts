@@ -4,7 +4,9 @@
  *
  * Command path (DEVICES.md §3.2–§3.5): client steps → device value (user ranges, reverse) →
  * per-feature de-dup (same value: Ok, no write) → protocol encoder → {@linkcode DeviceTask}
- * (batching window with CID-overlap de-dup, keepalive) → hardware.
+ * (batching window with CID-overlap de-dup, keepalive) → hardware. A protocol that changes an
+ * output on its own (timed auto-off) corrects the de-dup cache through
+ * `ctx.noteOutput` / `ctx.forgetOutput`.
  *
  * @module
  */
@@ -157,6 +159,22 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     context.setReadingSink((featureIndex, type, value) => {
       if (!this.#subscribed.has(inputKey(featureIndex, type))) return;
       this.dispatchEvent(new CustomEvent("reading", { detail: { featureIndex, type, value } }));
+    });
+    context.setOutputCacheSink({
+      forget: (featureIndex, type) => {
+        const feature = this.#feature(featureIndex);
+        const last = this.#last.get(feature.id);
+        if (last && (type === undefined || last.type === type)) this.#last.delete(feature.id);
+      },
+      note: (featureIndex, type, value) => {
+        const feature = this.#feature(featureIndex);
+        if (!feature.output?.[type]) {
+          throw new ButtplugDeviceError(
+            `Feature ${featureIndex} of ${this.name} has no ${type} output`,
+          );
+        }
+        this.#last.set(feature.id, { type, value });
+      },
     });
     hardware.addEventListener("disconnected", this.#onHardwareGone);
     if (keepalive) {

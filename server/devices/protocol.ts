@@ -178,6 +178,28 @@ export interface ProtocolContext {
    * ```
    */
   listenNotifications(endpoint?: string): NotificationListener;
+  /**
+   * Drops the device layer's de-dup cache entry of a feature (only if it holds `type`, when
+   * given), so the next command for that feature reaches the encoder even if it repeats the last
+   * value. For outputs the protocol changes on its own (timed auto-off, device-side timeouts).
+   * Throws a `ButtplugDeviceError` for an unknown feature index. No-op before the device exists
+   * (identify/initialize).
+   */
+  forgetOutput(featureIndex: number, type?: OutputType): void;
+  /**
+   * Tells the device layer that a feature's `type` output is now at device value `value` without
+   * a client command (JoyHub's spray auto-off → 0): the de-dup cache then holds that value, so a
+   * later command with the same value is dropped and any other value is sent. Throws a
+   * `ButtplugDeviceError` for an unknown feature index or an output the feature lacks. No-op
+   * before the device exists.
+   *
+   * @example
+   * ```ts ignore
+   * await ctx.hardware.write("tx", SPRAY_OFF, false); // written straight to the hardware
+   * ctx.noteOutput(feature.index, "Spray", 0); // a new Spray 1 is sent again
+   * ```
+   */
+  noteOutput(featureIndex: number, type: OutputType, value: number): void;
 }
 
 /** A buffered view of a device's notifications, from {@linkcode ProtocolContext.listenNotifications}. */

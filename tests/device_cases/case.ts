@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { INPUT_TYPES, type InputType } from "../../protocol/messages.ts";
 import { parseYaml, Tagged, type YamlValue } from "./yaml.ts";
 
 /** A fake device of a case. */
@@ -18,12 +19,21 @@ export interface CaseDevice {
   readonly expectedDisplayName?: string;
 }
 
-/** A command the server must send to a fake device. */
+/**
+ * A command the server must send to a fake device. A write's bytes are either exact (`data`)
+ * or, for random content (nonces), a pattern: `data: !Any` and/or `data_prefix` /
+ * `data_length` (own extension; `data` is then absent).
+ */
 export type ExpectedCommand =
   | {
     readonly kind: "write";
     readonly endpoint: string;
-    readonly data: readonly number[];
+    /** Exact bytes; absent when the case gave a pattern. */
+    readonly data?: readonly number[];
+    /** Required leading bytes (pattern). */
+    readonly dataPrefix?: readonly number[];
+    /** Required length (pattern). */
+    readonly dataLength?: number;
     readonly writeWithResponse: boolean;
   }
   | { readonly kind: "subscribe"; readonly endpoint: string }
@@ -59,6 +69,19 @@ export type CaseMessage =
     readonly items: readonly { index: number; scalar: number; actuatorType: string }[];
   }
   | { readonly kind: "battery"; readonly expectedPower: number; readonly runAsync: boolean }
+  | {
+    /** Own extension: v4 `InputCmd Subscribe`; readings checked in order when given. */
+    readonly kind: "subscribe";
+    readonly featureIndex: number;
+    readonly inputType: InputType;
+    readonly expectedReadings?: readonly number[];
+  }
+  | {
+    /** Own extension: v4 `InputCmd Unsubscribe` (first completes the subscription's check). */
+    readonly kind: "unsubscribe";
+    readonly featureIndex: number;
+    readonly inputType: InputType;
+  }
   | { readonly kind: "stop" }
   | { readonly kind: "rssi" };
 
@@ -68,6 +91,8 @@ export type CaseStep =
     readonly kind: "commands";
     readonly deviceIndex: number;
     readonly commands: readonly ExpectedCommand[];
+    /** Own extension: wait per command in ms (default: the runner's, 500 as upstream). */
+    readonly timeoutMs?: number;
   }
   | {
     readonly kind: "events";
@@ -81,7 +106,10 @@ export type CaseStep =
   }
   | {
     readonly kind: "versionGated";
+    /** Lowest spec version the steps run under (0 when only a maximum was given). */
     readonly minSpecVersion: number;
+    /** Own extension: highest spec version the steps run under. */
+    readonly maxSpecVersion?: number;
     readonly steps: readonly CaseStep[];
   };
 
@@ -237,12 +265,15 @@ function step(r: Reader, v: YamlValue, at: string, inInit: boolean): CaseStep {
   switch (t.tag) {
     case "Commands": {
       const m = r.map(t.value, at2);
+      const timeoutMs = m.timeout_ms == null ? undefined : r.int(m.timeout_ms, `${at2}.timeout_ms`);
+      if (timeoutMs !== undefined && timeoutMs < 1) r.fail(`${at2}.timeout_ms`, "must be ≥ 1");
       return {
         kind: "commands",
         deviceIndex: r.int(m.device_index ?? null, `${at2}.device_index`),
         commands: r.list(m.commands ?? null, `${at2}.commands`).map((c, i) =>
           expected(r, c, `${at2}.commands[${i}]`)
         ),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       };
     }
     case "Events": {
@@ -268,9 +299,19 @@ function step(r: Reader, v: YamlValue, at: string, inInit: boolean): CaseStep {
     }
     case "VersionGated": {
       const m = r.map(t.value, at2);
+      const max = m.max_spec_version == null
+        ? undefined
+        : r.int(m.max_spec_version, `${at2}.max_spec_version`);
+      const min = m.min_spec_version == null && max !== undefined
+        ? 0
+        : r.int(m.min_spec_version ?? null, `${at2}.min_spec_version`);
+      if (max !== undefined && max < min) {
+        r.fail(at2, `max_spec_version ${max} is below min_spec_version ${min}`);
+      }
       return {
         kind: "versionGated",
-        minSpecVersion: r.int(m.min_spec_version ?? null, `${at2}.min_spec_version`),
+        minSpecVersion: min,
+        ...(max !== undefined ? { maxSpecVersion: max } : {}),
         steps: r.list(m.commands ?? null, `${at2}.commands`).map((s, i) =>
           step(r, s, `${at2}.commands[${i}]`, inInit)
         ),
@@ -290,7 +331,7 @@ function expected(r: Reader, v: YamlValue, at: string): ExpectedCommand {
       return {
         kind: "write",
         endpoint,
-        data: r.bytes(m.data ?? null, `${at}.data`),
+        ...writeData(r, m, at),
         writeWithResponse: r.bool(m.write_with_response ?? null, `${at}.write_with_response`),
       };
     case "Subscribe":
@@ -300,6 +341,43 @@ function expected(r: Reader, v: YamlValue, at: string): ExpectedCommand {
     default:
       return r.fail(at, `unknown device command !${t.tag}`);
   }
+}
+
+/** `data: [...]` (exact), or a pattern: `data: !Any`, `data_prefix: [...]`, `data_length: n`. */
+function writeData(
+  r: Reader,
+  m: { [key: string]: YamlValue },
+  at: string,
+): { data?: number[]; dataPrefix?: number[]; dataLength?: number } {
+  const any = m.data instanceof Tagged;
+  if (any && (m.data as Tagged).tag !== "Any") {
+    r.fail(`${at}.data`, `expected a byte list or !Any, got !${(m.data as Tagged).tag}`);
+  }
+  const prefix = m.data_prefix == null ? undefined : r.bytes(m.data_prefix, `${at}.data_prefix`);
+  const length = m.data_length == null ? undefined : r.int(m.data_length, `${at}.data_length`);
+  if (m.data != null && !any) {
+    if (prefix !== undefined || length !== undefined) {
+      r.fail(at, "data_prefix / data_length go with data: !Any (or no data), not a byte list");
+    }
+    return { data: r.bytes(m.data, `${at}.data`) };
+  }
+  if (!any && prefix === undefined && length === undefined) {
+    r.fail(`${at}.data`, "is required (data: !Any accepts any bytes)");
+  }
+  if (length !== undefined && (length < 0 || (prefix !== undefined && prefix.length > length))) {
+    r.fail(`${at}.data_length`, `${length} cannot hold the ${prefix?.length ?? 0}-byte prefix`);
+  }
+  return {
+    ...(prefix !== undefined ? { dataPrefix: prefix } : {}),
+    ...(length !== undefined ? { dataLength: length } : {}),
+  };
+}
+
+function inputType(r: Reader, v: YamlValue, at: string): InputType {
+  const name = r.str(v, at);
+  const type = INPUT_TYPES.find((t) => t.toLowerCase() === name.toLowerCase());
+  if (!type) r.fail(at, `unknown input type ${name} (one of ${INPUT_TYPES.join(", ")})`);
+  return type;
 }
 
 function event(r: Reader, v: YamlValue, at: string): DeviceEvent {
@@ -370,6 +448,29 @@ function message(r: Reader, v: YamlValue, at: string): CaseMessage {
         kind: "battery",
         expectedPower: r.num(m.expected_power ?? null, `${at}.expected_power`),
         runAsync: m.run_async == null ? false : r.bool(m.run_async, `${at}.run_async`),
+      };
+    }
+    case "Subscribe": {
+      const m = r.map(t.value, at);
+      return {
+        kind: "subscribe",
+        featureIndex: r.int(m.feature_index ?? null, `${at}.feature_index`),
+        inputType: inputType(r, m.input_type ?? null, `${at}.input_type`),
+        ...(m.expected_readings != null
+          ? {
+            expectedReadings: r.list(m.expected_readings, `${at}.expected_readings`).map((x, i) =>
+              r.num(x, `${at}.expected_readings[${i}]`)
+            ),
+          }
+          : {}),
+      };
+    }
+    case "Unsubscribe": {
+      const m = r.map(t.value, at);
+      return {
+        kind: "unsubscribe",
+        featureIndex: r.int(m.feature_index ?? null, `${at}.feature_index`),
+        inputType: inputType(r, m.input_type ?? null, `${at}.input_type`),
       };
     }
     case "Stop":

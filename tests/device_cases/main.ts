@@ -1,7 +1,8 @@
 /**
- * `deno task device-cases [--v4|--v3] [--verbose] [PATH...]`: runs upstream-format device test
- * cases through the whole stack and prints one line per case and a final
- * `N passed, M failed, K skipped` line. Without paths it runs `tests/fixtures/device-cases/`
+ * `deno task device-cases [--v4|--v3] [--verbose] [--real-time] [--include-disabled] [PATH...]`:
+ * runs upstream-format device test cases through the whole stack and prints one line per case and
+ * a final `N passed, M failed, K skipped` line. Cases run on a virtual clock (see `runner.ts`);
+ * `--real-time` runs them on the system clock instead. Without paths it runs `tests/fixtures/device-cases/`
  * (which includes the team's own cases under `ours/`). Paths may be files or folders anywhere;
  * a case's `config/` folder is looked up beside the case file.
  *
@@ -21,14 +22,16 @@ async function main(args: string[]): Promise<number> {
   let versions: CaseSpecVersion[] = [4, 3];
   let verbose = false;
   let includeDisabled = false;
+  let realTime = false;
   for (const arg of args) {
     if (arg === "--v4") versions = [4];
     else if (arg === "--v3") versions = [3];
     else if (arg === "--verbose" || arg === "-v") verbose = true;
     else if (arg === "--include-disabled") includeDisabled = true;
+    else if (arg === "--real-time") realTime = true;
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: deno task device-cases [--v4|--v3] [--verbose] [--include-disabled] [PATH...]",
+        "usage: deno task device-cases [--v4|--v3] [--verbose] [--real-time] [--include-disabled] [PATH...]",
       );
       return 0;
     } else paths.push(arg);
@@ -43,6 +46,7 @@ async function main(args: string[]): Promise<number> {
     const result = await runCaseFile(file, {
       versions,
       includeDisabled,
+      realTime,
       ...(logger ? { logger } : {}),
     });
     console.log(formatResult(result));

@@ -8,7 +8,8 @@
  * - temperature / led / spray (on-off, 0–1): `A0 cmd 00 00 00 00` for 0, `A0 cmd 01 00 01 FF`
  *   otherwise, with cmd 04 / 14 / 24;
  * - spray on is followed 1 s later by an automatic spray off (`A0 24 00 00 00 00`) written
- *   straight to the hardware.
+ *   straight to the hardware; the device layer's de-dup cache is then told the spray is at 0,
+ *   so the same spray-on value again is sent, not dropped.
  *
  * @module
  */
@@ -55,12 +56,13 @@ export const joyhub: ProtocolImplementation = {
       slots[f.index] = Math.abs(s) & 0xff;
       return [write("tx", [0xa0, 0x03, ...slots, 0xaa], false, JOYHUB_MOTORS_CID)];
     };
-    const scheduleSprayOff = (generation: number): void => {
+    const scheduleSprayOff = (generation: number, fi: number): void => {
       ctx.sleep(JOYHUB_SPRAY_OFF_MS)
-        .then(() => {
+        .then(async () => {
           // A later spray command restarts the 1 s window (upstream fires one off per command).
           if (generation !== sprayGeneration) return;
-          return ctx.hardware.write("tx", Uint8Array.from(SPRAY_OFF), false);
+          await ctx.hardware.write("tx", Uint8Array.from(SPRAY_OFF), false);
+          ctx.noteOutput(fi, "Spray", 0); // so the same spray value again is not de-duplicated
         })
         .catch(() => {/* the device went away: nothing left to switch off */});
     };
@@ -83,7 +85,7 @@ export const joyhub: ProtocolImplementation = {
       spray(f, s) {
         const generation = ++sprayGeneration;
         // Upstream also schedules the off after a spray off; only a spray on needs one.
-        if (s !== 0) scheduleSprayOff(generation);
+        if (s !== 0) scheduleSprayOff(generation, f.index);
         return [write("tx", joyhubSwitchFrame(0x24, s), false, f.id)];
       },
     };

@@ -8,6 +8,7 @@ import { ProtocolDevice } from "../../../server/devices/device.ts";
 import {
   type DeviceDefinition,
   type FeatureDefinition,
+  type ProtocolContext,
   type ProtocolHandler,
   write,
 } from "../../../server/devices/protocol.ts";
@@ -328,4 +329,64 @@ Deno.test("latency: with no window the write happens inside output(), before any
   assert.equal(peripheral.history.length, 1);
   assert.equal(clock.pending, 0, "no timer involved");
   await pending;
+});
+
+/** A setup whose handler hands out the context it was started with. */
+async function setupWithContext() {
+  let started: ProtocolContext | undefined;
+  const s = await setup({
+    handler: (calls) =>
+      recordingHandler(calls, {
+        start(ctx) {
+          started = ctx;
+        },
+      }),
+  });
+  assert.ok(started, "start(ctx) was called");
+  return { ...s, ctx: started };
+}
+
+Deno.test("noteOutput: a protocol-side change updates the de-dup cache", async () => {
+  const { device, calls, ctx } = await setupWithContext();
+  await using _ = device;
+  await device.output(1, "Rotate", { Value: 3 });
+  await device.output(1, "Rotate", { Value: 3 });
+  assert.deepEqual(calls, ["rotate 1 3"], "a repeat is dropped");
+  // The protocol switched the rotator off by itself: the same value is a change again.
+  ctx.noteOutput(1, "Rotate", 0);
+  await device.output(1, "Rotate", { Value: 3 });
+  assert.deepEqual(calls, ["rotate 1 3", "rotate 1 3"]);
+  // Noted at 0: a Stop has nothing to send for that feature.
+  ctx.noteOutput(1, "Rotate", 0);
+  calls.length = 0;
+  await device.stop({ outputs: true, inputs: false });
+  assert.deepEqual(calls, ["vibrate 0 0", "constrict 3 0"]);
+  assert.throws(() => ctx.noteOutput(9, "Vibrate", 1), ButtplugDeviceError);
+  assert.throws(() => ctx.noteOutput(1, "Vibrate", 1), /has no Vibrate output/);
+});
+
+Deno.test("forgetOutput: the next command is sent even if it repeats the last value", async () => {
+  const { device, calls, ctx, peripheral } = await setupWithContext();
+  await using _ = device;
+  await device.output(1, "Rotate", { Value: 3 });
+  ctx.forgetOutput(1, "Vibrate"); // the cached entry holds Rotate: kept
+  await device.output(1, "Rotate", { Value: 3 });
+  assert.deepEqual(calls, ["rotate 1 3"]);
+  ctx.forgetOutput(1, "Rotate");
+  await device.output(1, "Rotate", { Value: 3 });
+  ctx.forgetOutput(1);
+  await device.output(1, "Rotate", { Value: 3 });
+  assert.deepEqual(calls, ["rotate 1 3", "rotate 1 3", "rotate 1 3"]);
+  await device.idle();
+  assert.deepEqual(writes(peripheral), [[1, 3], [1, 3], [1, 3]]);
+  assert.throws(() => ctx.forgetOutput(7), /has no feature 7/);
+});
+
+Deno.test("noteOutput / forgetOutput before the device exists are no-ops", async () => {
+  const peripheral = new FakePeripheral({ name: "dev", clock: new FakeClock() });
+  await peripheral.connect(SPEC);
+  using ctx = new DeviceContext(peripheral, new FakeClock());
+  ctx.noteOutput(0, "Vibrate", 1);
+  ctx.forgetOutput(0);
+  assert.deepEqual(peripheral.takeCommands(), []);
 });
