@@ -7,10 +7,15 @@
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 /** Hardware transports the server can drive. */
-export type HardwareTransport = "btle" | "serial" | "hid";
+export type HardwareTransport = "btle" | "serial" | "hid" | "usb";
 
 /** Every hardware transport, enabled when no `--use-*` flag is given. */
-export const ALL_HARDWARE_TRANSPORTS: readonly HardwareTransport[] = ["btle", "serial", "hid"];
+export const ALL_HARDWARE_TRANSPORTS: readonly HardwareTransport[] = [
+  "btle",
+  "serial",
+  "hid",
+  "usb",
+];
 
 /** Options of the server command line, after parsing. */
 export interface CliOptions {
@@ -46,7 +51,19 @@ export interface CliOptions {
   readonly listProtocols: boolean;
   /** `--json`: machine-readable output for `--list-protocols`. */
   readonly json: boolean;
+  /**
+   * `--use-device-websocket-server`: port of the WebSocket server for simulated/DIY devices
+   * (`--device-websocket-server-port`, default 54817); undefined when off.
+   */
+  readonly deviceWebSocketPort?: number;
+  /** `--use-lovense-connect`: find toys through the Lovense Connect app (opt-in: network). */
+  readonly lovenseConnect: boolean;
+  /** `--lovense-connect-host` (repeatable): Lovense Connect app addresses, skipping the lookup. */
+  readonly lovenseConnectHosts: readonly string[];
 }
+
+/** Default port of the device WebSocket server (Intiface Engine's). */
+export const DEFAULT_DEVICE_WEBSOCKET_PORT = 54817;
 
 /** A command-line error: one line for stderr (exit code 2). */
 export interface CliError {
@@ -98,6 +115,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: "use-serial", help: "Use serial port devices." },
   { name: "use-hid", help: "Use HID devices." },
+  { name: "use-usb", help: "Use raw (non-HID) USB devices, such as the Rez TranceVibrator." },
   { name: "no-hardware", help: "Use no hardware transport at all (simulated devices only)." },
   {
     name: "node-path",
@@ -105,6 +123,25 @@ const FLAGS: readonly FlagSpec[] = [
     help: "Node.js executable for the hardware sidecar (default: node from PATH).",
   },
   { name: "ble-adapter", value: "NAME", help: "Bluetooth adapter to use, e.g. hci1." },
+  {
+    name: "use-device-websocket-server",
+    help: "Accept simulated/DIY devices over WebSocket (ws://127.0.0.1:54817 by default).",
+  },
+  {
+    name: "device-websocket-server-port",
+    value: "N",
+    help: "Port of the device WebSocket server (default 54817; implies the flag above).",
+  },
+  {
+    name: "use-lovense-connect",
+    help: "Find toys through the Lovense Connect app (asks api.lovense.com for its address).",
+  },
+  {
+    name: "lovense-connect-host",
+    value: "URL",
+    help: "Lovense Connect app address, e.g. http://192.168.1.5:20010 (repeatable; implies " +
+      "--use-lovense-connect, no Internet lookup).",
+  },
   {
     name: "simulate",
     value: "LIST",
@@ -184,6 +221,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
   let bleAdapter: string | undefined;
   let listProtocols = false;
   let json = false;
+  let deviceWebSocketPort: number | undefined;
+  let lovenseConnect = false;
+  const lovenseConnectHosts: string[] = [];
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -259,6 +299,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
       case "use-hid":
         chosen.add("hid");
         break;
+      case "use-usb":
+        chosen.add("usb");
+        break;
       case "no-hardware":
         noHardware = true;
         break;
@@ -275,6 +318,29 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
         break;
       case "json":
         json = true;
+        break;
+      case "use-device-websocket-server":
+        deviceWebSocketPort ??= DEFAULT_DEVICE_WEBSOCKET_PORT;
+        break;
+      case "device-websocket-server-port": {
+        const n = parseInteger(v);
+        if (n === undefined || n > 65535) {
+          return {
+            error: `--device-websocket-server-port must be an integer from 0 to 65535, got '${v}'`,
+          };
+        }
+        deviceWebSocketPort = n;
+        break;
+      }
+      case "use-lovense-connect":
+        lovenseConnect = true;
+        break;
+      case "lovense-connect-host":
+        if (!/^(https?:\/\/)?[\w.-]+:\d{1,5}\/?$/.test(v)) {
+          return { error: `--lovense-connect-host must look like http://IP:PORT, got '${v}'` };
+        }
+        lovenseConnect = true;
+        lovenseConnectHosts.push(v);
         break;
       case "simulate": {
         const names = v.split(",").map((s) => s.trim());
@@ -296,7 +362,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
   }
   if (noHardware && chosen.size > 0) {
     return {
-      error: "--no-hardware cannot be combined with --use-bluetooth-le/--use-serial/--use-hid",
+      error:
+        "--no-hardware cannot be combined with --use-bluetooth-le/--use-serial/--use-hid/--use-usb",
     };
   }
   if (json && !listProtocols) return { error: "--json only goes with --list-protocols" };
@@ -322,6 +389,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
     ...(bleAdapter === undefined ? {} : { bleAdapter }),
     listProtocols,
     json,
+    ...(deviceWebSocketPort === undefined ? {} : { deviceWebSocketPort }),
+    lovenseConnect,
+    lovenseConnectHosts,
   };
 }
 

@@ -12,7 +12,9 @@
  */
 import type { HardwareManager } from "../hardware/mod.ts";
 import { createTestDevice } from "../hardware/simulated.ts";
-import { SidecarProcess } from "../hardware/sidecar.ts";
+import { LovenseConnectManager } from "../hardware/lovense_connect.ts";
+import { scanOptionsFor, SidecarProcess } from "../hardware/sidecar.ts";
+import { WebSocketDeviceManager } from "../hardware/websocket_devices.ts";
 import { createSimulatedPeripheralManager } from "../hardware/simulated_peripherals/mod.ts";
 import type { HardwareTransport } from "./cli.ts";
 import {
@@ -41,6 +43,14 @@ export interface DeviceSetupOptions {
   readonly nodePath?: string;
   /** Bluetooth adapter (e.g. `hci1`). */
   readonly bleAdapter?: string;
+  /** Port of the WebSocket server for simulated/DIY devices; undefined = off. */
+  readonly deviceWebSocketPort?: number;
+  /** Listen on every interface (device WebSocket server too). */
+  readonly hostname?: string;
+  /** Find toys through the Lovense Connect app. */
+  readonly lovenseConnect?: boolean;
+  /** Lovense Connect app addresses (no Internet lookup when given). */
+  readonly lovenseConnectHosts?: readonly string[];
   /** Where life-cycle lines go. */
   readonly logger: Logger;
   /** How long to wait for simulated peripherals to finish connecting (default 5000 ms). */
@@ -93,6 +103,12 @@ export async function setUpDevices(options: DeviceSetupOptions): Promise<DeviceS
   });
 
   await connectSimulated(options, config, deviceManager);
+  const network = networkManagers(options);
+  if (network.length > 0) {
+    deviceManager.addSource(
+      new ProtocolDeviceSource({ managers: network, config, logger, name: "network devices" }),
+    );
+  }
 
   let sidecar: SidecarProcess | undefined;
   const hardwareReady = options.hardware.length === 0
@@ -179,6 +195,30 @@ async function connectSimulated(
   }
 }
 
+/** Managers that need no sidecar: the device WebSocket server and Lovense Connect. */
+function networkManagers(options: DeviceSetupOptions): HardwareManager[] {
+  const managers: HardwareManager[] = [];
+  if (options.deviceWebSocketPort !== undefined) {
+    managers.push(
+      new WebSocketDeviceManager({
+        port: options.deviceWebSocketPort,
+        allInterfaces: options.hostname === "0.0.0.0",
+        logger: options.logger,
+      }),
+    );
+  }
+  if (options.lovenseConnect) {
+    const hosts = options.lovenseConnectHosts ?? [];
+    managers.push(
+      new LovenseConnectManager({ ...(hosts.length > 0 ? { hosts } : {}), logger: options.logger }),
+    );
+    options.logger.info(
+      `Lovense Connect: ${hosts.length > 0 ? hosts.join(", ") : "looking the app up online"}`,
+    );
+  }
+  return managers;
+}
+
 async function startHardware(
   options: DeviceSetupOptions,
   config: DeviceConfiguration,
@@ -196,6 +236,10 @@ async function startHardware(
   if (options.hardware.includes("serial")) {
     const ports = config.specifiers().flatMap((s) => "serial" in s ? [s.serial] : []);
     await sidecar.manager("serial").watchPorts(ports);
+  }
+  if (options.hardware.includes("usb")) {
+    // Raw USB: only the vendor/product pairs of the config's `usb` specifiers are reported.
+    await sidecar.manager("usb").configure(scanOptionsFor("usb", config.specifiers()));
   }
   deviceManager.addSource(
     new ProtocolDeviceSource({ managers, config, logger, name: "hardware" }),

@@ -21,7 +21,7 @@ import {
 } from "./devices/config.ts";
 import type { DeviceManager } from "./devices/manager.ts";
 import { listProtocols, type ProtocolInfo } from "./devices/protocol_registry.ts";
-import { setUpDevices, unknownSimulatedNames } from "./device_setup.ts";
+import { type DeviceSetup, setUpDevices, unknownSimulatedNames } from "./device_setup.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { SERVER_VERSION } from "./status.ts";
 import { type ButtplugWebSocketServer, serveWebSocket } from "./websocket.ts";
@@ -98,7 +98,14 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     );
     return 2;
   }
-  const devices = await setUpDevices({ ...parsed, config, logger });
+  let devices: DeviceSetup;
+  try {
+    devices = await setUpDevices({ ...parsed, config, logger });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    io.err(`error: device WebSocket port ${parsed.deviceWebSocketPort} is already in use`);
+    return 1;
+  }
   const { deviceManager } = devices;
   if (parsed.hardware.length === 0) logger.info("hardware transports: none (--no-hardware)");
   else logger.info(`hardware transports: ${parsed.hardware.join(", ")} (starting the sidecar)`);

@@ -40,11 +40,13 @@ Deno.test("cli: defaults match Intiface Engine", () => {
     port: 12345,
     hostname: "127.0.0.1",
     maxPingTime: 0,
-    hardware: ["btle", "serial", "hid"],
+    hardware: ["btle", "serial", "hid", "usb"],
     simulate: [],
     logLevel: "info",
     listProtocols: false,
     json: false,
+    lovenseConnect: false,
+    lovenseConnectHosts: [],
   });
 });
 
@@ -68,6 +70,10 @@ Deno.test("cli: every flag, in --flag value and --flag=value forms", () => {
       "--node-path",
       "/opt/node/bin/node",
       "--ble-adapter=hci1",
+      "--device-websocket-server-port",
+      "54000",
+      "--lovense-connect-host",
+      "http://192.168.1.5:20010",
     ]),
     {
       help: false,
@@ -86,8 +92,13 @@ Deno.test("cli: every flag, in --flag value and --flag=value forms", () => {
       bleAdapter: "hci1",
       listProtocols: false,
       json: false,
+      deviceWebSocketPort: 54000,
+      lovenseConnect: true,
+      lovenseConnectHosts: ["http://192.168.1.5:20010"],
     },
   );
+  assert.equal(parsed(["--use-device-websocket-server"]).deviceWebSocketPort, 54817);
+  assert.equal(parsed(["--use-lovense-connect"]).lovenseConnect, true);
   assert.deepEqual(
     [parsed(["--list-protocols"]).listProtocols, parsed(["--list-protocols", "--json"]).json],
     [true, true],
@@ -102,6 +113,9 @@ Deno.test("cli: hardware transports: all by default, chosen ones, or none", () =
   assert.deepEqual(parsed([]).hardware, ALL_HARDWARE_TRANSPORTS);
   assert.deepEqual(parsed(["--use-hid", "--use-bluetooth-le"]).hardware, ["btle", "hid"]);
   assert.deepEqual(parsed(["--use-bluetooth-le"]).hardware, ["btle"]);
+  assert.deepEqual(parsed(["--use-usb"]).hardware, ["usb"]);
+  assert.deepEqual(parsed(["--use-usb", "--use-hid"]).hardware, ["hid", "usb"]);
+  assert.ok(ALL_HARDWARE_TRANSPORTS.includes("usb"), "raw USB is one of the default transports");
   assert.deepEqual(parsed(["--no-hardware"]).hardware, []);
   assert.deepEqual(parsed(["--no-hardware", "--simulate", "test-device"]).simulate, [
     "test-device",
@@ -123,11 +137,15 @@ Deno.test("cli: bad command lines give one clear error", () => {
   assert.match(parseError(["--simulate", "a,,b"]), /--simulate needs a comma-separated list/);
   assert.equal(parseError(["--json"]), "--json only goes with --list-protocols");
   assert.match(parseError(["--ble-adapter", "bt0"]), /--ble-adapter must look like hci0/);
+  assert.match(parseError(["--lovense-connect-host", "x"]), /must look like http:\/\/IP:PORT/);
+  assert.match(parseError(["--device-websocket-server-port", "70000"]), /from 0 to 65535/);
   assert.match(parseError(["--device-config-file="]), /needs a path/);
   assert.equal(parseError(["--help=yes"]), "--help takes no value");
   assert.match(parseError(["12345"]), /unexpected argument '12345'/);
   assert.match(parseError(["-p", "1"]), /unexpected argument '-p'/);
   assert.match(parseError(["--no-hardware", "--use-serial"]), /cannot be combined/);
+  assert.match(parseError(["--no-hardware", "--use-usb"]), /cannot be combined with .*--use-usb/);
+  assert.equal(parseError(["--use-usb=yes"]), "--use-usb takes no value");
 });
 
 Deno.test("cli: --help documents every flag", () => {
@@ -144,6 +162,7 @@ Deno.test("cli: --help documents every flag", () => {
       "--use-bluetooth-le",
       "--use-serial",
       "--use-hid",
+      "--use-usb",
       "--no-hardware",
       "--simulate LIST",
       "--log LEVEL",
@@ -497,6 +516,7 @@ Deno.test("cli process: hardware transports on a machine without Bluetooth/HID: 
     "--use-bluetooth-le",
     "--use-serial",
     "--use-hid",
+    "--use-usb",
     "--simulate",
     "test-device",
   ]);
@@ -506,6 +526,7 @@ Deno.test("cli process: hardware transports on a machine without Bluetooth/HID: 
   if (btle.includes("unavailable")) assert.match(btle, /unavailable \(.+\)$/);
   await server.waitFor(/sidecar: serial (un)?available/);
   await server.waitFor(/sidecar: hid (un)?available/);
+  await server.waitFor(/sidecar: usb (un)?available/);
   const client = new ButtplugClient("hardware test client");
   await client.connect(new WebSocketConnector(url));
   await client.startScanning();
@@ -515,4 +536,64 @@ Deno.test("cli process: hardware transports on a machine without Bluetooth/HID: 
   server.child.kill("SIGTERM");
   const { code, stderr } = await server.finish();
   assert.equal(code, 0, stderr.join("\n"));
+});
+
+Deno.test("cli process: --use-device-websocket-server attaches a DIY device named by the user config", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/user.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        version: { major: 4, minor: 0 },
+        user_configs: {
+          protocols: { lovense: { communication: [{ websocket: { name: "LVS-DIY" } }] } },
+        },
+      }),
+    );
+    await using server = new ServerProcess([
+      "--websocket-port",
+      "0",
+      "--no-hardware",
+      "--device-websocket-server-port",
+      "0",
+      "--user-device-config-file",
+      file,
+    ]);
+    const [, deviceUrl] = await server.waitFor(/device websocket server listening on (ws:\S+)$/);
+    const [, url] = await server.waitFor(/deno-buttplug \S+ listening on (ws:\S+)$/);
+    // The DIY toy: identifies itself, then answers like a Lovense Hush.
+    const toy = new WebSocket(deviceUrl);
+    const received: string[] = [];
+    toy.binaryType = "arraybuffer";
+    toy.onopen = () =>
+      toy.send(JSON.stringify({ identifier: "LVS-DIY", address: "diy-1", version: 1 }));
+    toy.onmessage = (e) => {
+      const text = new TextDecoder().decode(e.data as ArrayBuffer);
+      received.push(text);
+      if (text === "DeviceType;") toy.send("Z:11:0082059AD3BD;");
+    };
+    const client = new ButtplugClient("diy test client");
+    // The toy may connect before or after the client: both raise deviceadded.
+    const added = new Promise<string>((resolve) =>
+      client.addEventListener("deviceadded", (e) => resolve(e.device.name), { once: true })
+    );
+    await client.connect(new WebSocketConnector(url));
+    await client.startScanning();
+    assert.equal(await added, "Lovense Hush");
+    await [...client.devices.values()][0].vibrate(0.5);
+    for (let i = 0; i < 300 && !received.includes("Vibrate:10;"); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(received.includes("Vibrate:10;"), received.join(" "));
+    await client.disconnect();
+    const closed = new Promise((resolve) => toy.onclose = resolve);
+    server.child.kill("SIGTERM");
+    assert.equal((await server.finish()).code, 0);
+    await closed;
+    assert.ok(received.includes("DeviceType;"), received.join(" "));
+    assert.equal(received.at(-1), "Vibrate:0;", received.join(" "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
