@@ -75,6 +75,12 @@ export interface FakePeripheralOptions {
   /** Timer source for waits (default: system clock). */
   readonly clock?: Clock;
   /**
+   * Most commands kept in {@linkcode FakePeripheral.history} and in the queue that
+   * {@linkcode FakePeripheral.nextCommand} reads; the oldest are dropped beyond it, so a
+   * long-running simulated device does not grow without bound (default 10000).
+   */
+  readonly historyLimit?: number;
+  /**
    * Called after every successful write (before the write resolves); simulated peripherals
    * answer through {@linkcode FakePeripheral.notify} / {@linkcode FakePeripheral.queueRead}.
    */
@@ -116,6 +122,7 @@ export class FakePeripheral extends TypedEventTarget<HardwareEventMap>
   readonly #readTimeoutMs: number;
   readonly #onWrite?: FakePeripheralOptions["onWrite"];
   readonly #onRead?: FakePeripheralOptions["onRead"];
+  readonly #historyLimit: number;
   #endpoints: string[] = [];
   #connected = false;
   readonly #subscribed = new Set<string>();
@@ -137,6 +144,7 @@ export class FakePeripheral extends TypedEventTarget<HardwareEventMap>
     this.#readTimeoutMs = options.readTimeoutMs ?? 500;
     this.#onWrite = options.onWrite;
     this.#onRead = options.onRead;
+    this.#historyLimit = options.historyLimit ?? 10_000;
     this.advertisement = {
       transport: options.transport ?? "btle",
       name: options.name,
@@ -196,14 +204,14 @@ export class FakePeripheral extends TypedEventTarget<HardwareEventMap>
   }
 
   #record(cmd: RecordedCommand): void {
-    this.#history.push(cmd);
+    pushCapped(this.#history, cmd, this.#historyLimit);
     const waiter = this.#commandWaiter;
     if (waiter) {
       this.#commandWaiter = undefined;
       this.#clock.clearTimeout(waiter.timer);
       waiter.resolve(cmd);
     } else {
-      this.#recorded.push(cmd);
+      pushCapped(this.#recorded, cmd, this.#historyLimit);
     }
   }
 
@@ -422,4 +430,10 @@ export class FakePeripheralManager extends TypedEventTarget<HardwareManagerEvent
       p[Symbol.dispose]();
     }
   }
+}
+
+/** Appends `item`, dropping the oldest entries beyond `limit` (in chunks, to stay cheap). */
+function pushCapped<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit + Math.max(16, limit >> 3)) list.splice(0, list.length - limit);
 }

@@ -15,7 +15,15 @@ export interface SimulatedPeripheralOptions {
   readonly log?: (line: string) => void;
   /** Address (default: `sim-<name>`). */
   readonly address?: string;
+  /** Commands kept for inspection (default {@linkcode SIMULATED_HISTORY_LIMIT}). */
+  readonly historyLimit?: number;
 }
+
+/**
+ * Commands a simulated peripheral keeps by default: enough to inspect the recent traffic, small
+ * enough that a server simulating toys for days does not grow.
+ */
+export const SIMULATED_HISTORY_LIMIT = 256;
 
 /** A family of simulated peripherals speaking one byte protocol. */
 export interface SimulatedFamily {

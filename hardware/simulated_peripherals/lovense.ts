@@ -6,6 +6,7 @@
  */
 import { FakePeripheral } from "../fake_peripheral.ts";
 import type { SimulatedFamily, SimulatedPeripheralOptions } from "./family.ts";
+import { SIMULATED_HISTORY_LIMIT } from "./family.ts";
 
 /** Product names → model letters of the `DeviceType;` reply. */
 const MODELS: Readonly<Record<string, string>> = {
@@ -36,6 +37,8 @@ const MODELS: Readonly<Record<string, string>> = {
 };
 
 const KNOWN_LETTERS = new Set(Object.values(MODELS));
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** The model letters a simulated Lovense with this advertised name reports. */
 export function lovenseModelFor(name: string): string {
@@ -57,19 +60,20 @@ export const lovenseFamily: SimulatedFamily = {
     const firmware = model === "EI" ? "03" : "11";
     const battery = options.batteryLevel ?? 85;
     return new FakePeripheral({
+      historyLimit: options.historyLimit ?? SIMULATED_HISTORY_LIMIT,
       name,
       address: options.address ?? `sim-${name}`,
       messageGapMs: options.messageGapMs ?? 20,
       onWrite(p, endpoint, data) {
         if (endpoint !== "tx") return;
-        const text = new TextDecoder().decode(data);
+        const text = decoder.decode(data);
         const reply = text === "DeviceType;"
           ? `${model}:${firmware}:0082059AD3BD;`
           : text === "Battery;"
           ? `${battery};`
           : undefined;
         if (reply) {
-          queueMicrotask(() => p.notify("rx", new TextEncoder().encode(reply)));
+          queueMicrotask(() => p.notify("rx", encoder.encode(reply)));
         } else {
           options.log?.(`${name}: ${text}`);
         }

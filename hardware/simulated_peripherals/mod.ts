@@ -22,7 +22,12 @@
  */
 import type { HardwareManager } from "../mod.ts";
 import { FakePeripheral, FakePeripheralManager } from "../fake_peripheral.ts";
-import { hex, type SimulatedFamily, type SimulatedPeripheralOptions } from "./family.ts";
+import {
+  hex,
+  SIMULATED_HISTORY_LIMIT,
+  type SimulatedFamily,
+  type SimulatedPeripheralOptions,
+} from "./family.ts";
 import { lovenseFamily } from "./lovense.ts";
 import { satisfyerFamily } from "./satisfyer.ts";
 import { vorzeFamily } from "./vorze.ts";
@@ -50,6 +55,7 @@ export function createSimulatedPeripheral(
   const family = SIMULATED_FAMILIES.find((f) => f.matches(name));
   if (family) return family.create(name, options);
   return new FakePeripheral({
+    historyLimit: options.historyLimit ?? SIMULATED_HISTORY_LIMIT,
     name,
     address: options.address ?? `sim-${name}`,
     messageGapMs: options.messageGapMs ?? 20,

@@ -5,7 +5,12 @@
  * @module
  */
 import { FakePeripheral } from "../fake_peripheral.ts";
-import { hex, type SimulatedFamily, type SimulatedPeripheralOptions } from "./family.ts";
+import {
+  hex,
+  SIMULATED_HISTORY_LIMIT,
+  type SimulatedFamily,
+  type SimulatedPeripheralOptions,
+} from "./family.ts";
 
 /** Model numbers by a word of the name (default: Double Desire, 10160). */
 const MODELS: Readonly<Record<string, number>> = {
@@ -28,6 +33,7 @@ export const satisfyerFamily: SimulatedFamily = {
   create(name: string, options: SimulatedPeripheralOptions): FakePeripheral {
     const model = modelBytes(name);
     return new FakePeripheral({
+      historyLimit: options.historyLimit ?? SIMULATED_HISTORY_LIMIT,
       name,
       address: options.address ?? `sim-${name}`,
       messageGapMs: options.messageGapMs ?? 20,

@@ -5,7 +5,12 @@
  * @module
  */
 import { FakePeripheral } from "../fake_peripheral.ts";
-import { hex, type SimulatedFamily, type SimulatedPeripheralOptions } from "./family.ts";
+import {
+  hex,
+  SIMULATED_HISTORY_LIMIT,
+  type SimulatedFamily,
+  type SimulatedPeripheralOptions,
+} from "./family.ts";
 
 const NAMES = ["Bach smart", "CycSA", "UFOSA", "UFO-TW", "VorzePiston", "ROCKET", "OMORFI", "OMOR"];
 
@@ -28,6 +33,7 @@ export const vorzeFamily: SimulatedFamily = {
   matches: (name) => NAMES.includes(name),
   create(name: string, options: SimulatedPeripheralOptions): FakePeripheral {
     return new FakePeripheral({
+      historyLimit: options.historyLimit ?? SIMULATED_HISTORY_LIMIT,
       name,
       address: options.address ?? `sim-${name}`,
       messageGapMs: options.messageGapMs ?? 20,

@@ -4,7 +4,12 @@
  * @module
  */
 import { FakePeripheral } from "../fake_peripheral.ts";
-import { hex, type SimulatedFamily, type SimulatedPeripheralOptions } from "./family.ts";
+import {
+  hex,
+  SIMULATED_HISTORY_LIMIT,
+  type SimulatedFamily,
+  type SimulatedPeripheralOptions,
+} from "./family.ts";
 
 const NAMES = [
   "Cougar",
@@ -36,6 +41,7 @@ export const wevibeFamily: SimulatedFamily = {
   matches: (name) => NAMES.some((n) => n.toLowerCase() === name.toLowerCase()),
   create(name: string, options: SimulatedPeripheralOptions): FakePeripheral {
     return new FakePeripheral({
+      historyLimit: options.historyLimit ?? SIMULATED_HISTORY_LIMIT,
       name,
       address: options.address ?? `sim-${name}`,
       messageGapMs: options.messageGapMs ?? 20,

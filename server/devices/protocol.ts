@@ -72,14 +72,27 @@ export function write(
   };
 }
 
-/** Builds a write command carrying ASCII text (Lovense, TCode, ...). */
+const textEncoder = new TextEncoder();
+
+/** UTF-8 bytes of `text`; plain ASCII (every text protocol) is copied without an encoder. */
+function textBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return textEncoder.encode(text);
+    bytes[i] = code;
+  }
+  return bytes;
+}
+
+/** Builds a write command carrying text (Lovense, TCode, ...), UTF-8 encoded. */
 export function writeText(
   endpoint: string,
   text: string,
   withResponse: boolean,
   cids: string | readonly string[],
 ): WriteCommand {
-  return write(endpoint, new TextEncoder().encode(text), withResponse, cids);
+  return write(endpoint, textBytes(text), withResponse, cids);
 }
 
 // ---------------------------------------------------------------------------------------------

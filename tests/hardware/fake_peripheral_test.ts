@@ -71,3 +71,17 @@ Deno.test("nextCommand waits, times out, and the manager announces then finishes
   p.simulateDisconnect();
   assert.equal(disconnected, 1);
 });
+
+Deno.test("history is capped so a long-running simulated device does not grow", async () => {
+  const p = new FakePeripheral({ name: "capped", historyLimit: 100 });
+  await p.connect({ btle: { names: ["capped"], services: { "0000fff0": { tx: "fff2" } } } });
+  for (let i = 0; i < 1000; i++) await p.write("tx", Uint8Array.of(i & 0xff, i >> 8), false);
+  assert.ok(p.history.length >= 100 && p.history.length <= 116, String(p.history.length));
+  const last = p.history.at(-1)!;
+  assert.equal(last.kind, "write");
+  assert.deepEqual([...(last as { data: Uint8Array }).data], [999 & 0xff, 999 >> 8]);
+  // The unconsumed queue is capped the same way, keeping the newest commands.
+  const queued = p.takeCommands();
+  assert.ok(queued.length <= 116);
+  assert.deepEqual([...(queued.at(-1) as { data: Uint8Array }).data], [999 & 0xff, 999 >> 8]);
+});

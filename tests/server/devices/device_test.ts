@@ -11,6 +11,7 @@ import {
   type ProtocolContext,
   type ProtocolHandler,
   write,
+  writeText,
 } from "../../../server/devices/protocol.ts";
 
 const SPEC = {
@@ -389,4 +390,11 @@ Deno.test("noteOutput / forgetOutput before the device exists are no-ops", async
   ctx.noteOutput(0, "Vibrate", 1);
   ctx.forgetOutput(0);
   assert.deepEqual(peripheral.takeCommands(), []);
+});
+
+Deno.test("writeText: ASCII copied byte for byte, other text UTF-8 encoded", () => {
+  assert.deepEqual([...writeText("tx", "Vibrate:10;", false, "f").data], [
+    ...new TextEncoder().encode("Vibrate:10;"),
+  ]);
+  assert.deepEqual([...writeText("tx", "é;", false, "f").data], [0xc3, 0xa9, 0x3b]);
 });
