@@ -1,6 +1,7 @@
 /**
  * The Deno side of the hardware sidecar: spawns and supervises the Node program in
- * `hardware/sidecar/` (Bluetooth LE via noble, serial via serialport, HID via node-hid), talks to
+ * `hardware/sidecar/` (Bluetooth LE via noble, serial via serialport, HID via node-hid, raw USB
+ * via usb), talks to
  * it with one JSON object per line over stdio (see `hardware/sidecar/PROTOCOL.md`), and exposes
  * each transport as a {@linkcode HardwareManager} whose devices are ordinary
  * {@linkcode HardwareConnector}s and {@linkcode Hardware} objects, so the device layer cannot tell
@@ -53,14 +54,21 @@ import { ensureSidecar } from "./sidecar_setup.ts";
 // ---------------------------------------------------------------------------------------------
 
 /** The transports the sidecar serves. */
-export type SidecarTransport = "btle" | "serial" | "hid";
+export type SidecarTransport = "btle" | "serial" | "hid" | "usb";
 
 /** Every sidecar transport, in a stable order. */
 export const SIDECAR_TRANSPORTS: readonly SidecarTransport[] = [
   "btle",
   "serial",
   "hid",
+  "usb",
 ];
+
+/**
+ * Transports a sidecar may leave out of its `hello` (added after protocol 1 was fixed): a sidecar
+ * that does not report one is taken as not serving it.
+ */
+const OPTIONAL_TRANSPORTS: ReadonlySet<SidecarTransport> = new Set(["usb"]);
 
 /** Wire protocol version this bridge speaks (must equal the sidecar's `hello.protocol`). */
 export const SIDECAR_PROTOCOL_VERSION = 1;
@@ -171,7 +179,10 @@ export interface SidecarScanOptions {
   readonly companies?: readonly number[];
   /** serial: port paths to report whenever they exist, even if port listing cannot see them. */
   readonly ports?: readonly string[];
-  /** hid: report only these vendor/product ids (none: every device with a serial number). */
+  /**
+   * hid/usb: report only these vendor/product ids (none: hid every device with a serial number,
+   * usb every device that is not a hub).
+   */
   readonly pairs?: readonly {
     readonly vendorId: number;
     readonly productId: number;
@@ -206,7 +217,7 @@ function isRecord(v: unknown): v is Json {
 }
 
 function isTransport(v: unknown): v is SidecarTransport {
-  return v === "btle" || v === "serial" || v === "hid";
+  return v === "btle" || v === "serial" || v === "hid" || v === "usb";
 }
 
 function isByteArray(v: unknown): v is number[] {
@@ -236,7 +247,9 @@ function parseHello(v: unknown): SidecarHello | undefined {
   ) return undefined;
   const transports = {} as Record<SidecarTransport, TransportStatus>;
   for (const t of SIDECAR_TRANSPORTS) {
-    const s = parseStatus(v.transports[t]);
+    const s = v.transports[t] === undefined && OPTIONAL_TRANSPORTS.has(t)
+      ? { available: false, reason: "not served by this sidecar (an older version)" }
+      : parseStatus(v.transports[t]);
     if (!s) return undefined;
     transports[t] = s;
   }
@@ -1068,7 +1081,7 @@ export class SidecarProcess extends TypedEventTarget<SidecarProcessEventMap> {
  */
 export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEventMap>
   implements HardwareManager {
-  /** The transport (`btle`, `serial`, `hid`). */
+  /** The transport (`btle`, `serial`, `hid`, `usb`). */
   readonly name: SidecarTransport;
   readonly #link: SidecarLink;
   #wanted = false;
@@ -1269,8 +1282,9 @@ export class SidecarConnector implements HardwareConnector {
 
   /**
    * Connects using the chosen protocol's specifier: `btle` (binds its services' endpoints),
-   * `serial` (opens the port with its baud rate, data bits, parity and stop bits) or
-   * `hid`/`usb` for HID devices.
+   * `serial` (opens the port with its baud rate, data bits, parity and stop bits),
+   * `hid`/`usb` for HID devices, or `usb` for raw USB devices (endpoint `txvendorcontrol`; the
+   * sidecar sends `txvendorcontrol` 0 before it closes such a device).
    */
   async connect(specifier: CommunicationSpecifier): Promise<Hardware> {
     const { transport, address } = this.advertisement;
@@ -1301,6 +1315,16 @@ export class SidecarConnector implements HardwareConnector {
       if (this.advertisement.productId !== undefined) {
         params.productId = this.advertisement.productId;
       }
+    } else if (transport === "usb" && "usb" in specifier) {
+      if (this.advertisement.vendorId !== undefined) {
+        params.vendorId = this.advertisement.vendorId;
+      }
+      if (this.advertisement.productId !== undefined) {
+        params.productId = this.advertisement.productId;
+      }
+      // Safety net: the sidecar writes `txvendorcontrol` 0 (the Trance Vibrator's "off") before it
+      // closes the device, so the toy stops even when this process dies without stopping it.
+      params.closeControl = { ...vendorControlSetup(new Uint8Array([0])) };
     } else {
       const kind = Object.keys(specifier)[0] ?? "empty";
       throw new ButtplugDeviceError(
@@ -1359,7 +1383,10 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
     this.handle = r.handle;
     this.name = r.name;
     this.address = r.address;
-    this.endpoints = r.endpoints;
+    // A raw USB device has only its control pipe; `txvendorcontrol` writes go through it.
+    this.endpoints = transport === "usb"
+      ? (r.endpoints.includes("control") ? [USB_VENDOR_CONTROL_ENDPOINT] : [])
+      : r.endpoints;
     this.messageGapMs = r.messageGapMs;
     this.requiresKeepalive = transport === "btle" &&
       link.options.bleRequiresKeepalive;
@@ -1384,6 +1411,14 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
     }
   }
 
+  #writeOnly(endpoint: string, what: string): void {
+    if (this.transport === "usb") {
+      throw new ButtplugDeviceError(
+        `${this.name} (${this.address}): cannot ${what} ${endpoint}, raw USB endpoints are write-only`,
+      );
+    }
+  }
+
   #call(method: string, params: Json, timeoutMs: number): Promise<unknown> {
     return this.#link.request(
       method,
@@ -1393,13 +1428,24 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
     );
   }
 
-  /** Writes bytes to an endpoint. */
+  /**
+   * Writes bytes to an endpoint. On a raw USB device the one endpoint is `txvendorcontrol`: the
+   * bytes become one vendor control transfer (see {@linkcode vendorControlSetup}).
+   */
   async write(
     endpoint: string,
     data: Uint8Array,
     withResponse: boolean,
   ): Promise<void> {
     this.#check(endpoint);
+    if (this.transport === "usb") {
+      await this.#call(
+        "control",
+        { ...vendorControlSetup(data) },
+        this.#link.options.requestTimeoutMs,
+      );
+      return;
+    }
     await this.#call(
       "write",
       { endpoint, data: Array.from(data), withResponse },
@@ -1414,6 +1460,7 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
     timeoutMs: number,
   ): Promise<Uint8Array> {
     this.#check(endpoint);
+    this.#writeOnly(endpoint, "read");
     const result = await this.#call(
       "read",
       { endpoint, length, timeoutMs },
@@ -1431,6 +1478,7 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
   /** Starts notifications on an endpoint. */
   async subscribe(endpoint: string): Promise<void> {
     this.#check(endpoint);
+    this.#writeOnly(endpoint, "subscribe to");
     await this.#call(
       "subscribe",
       { endpoint },
@@ -1441,6 +1489,7 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
   /** Ends notifications on an endpoint. */
   async unsubscribe(endpoint: string): Promise<void> {
     this.#check(endpoint);
+    this.#writeOnly(endpoint, "unsubscribe from");
     await this.#call(
       "unsubscribe",
       { endpoint },
@@ -1491,7 +1540,8 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
 
 /**
  * Scan options derived from device-config specifiers for one transport: BLE names, advertised
- * services and manufacturer companies; serial ports other than `"default"`; HID/USB pairs.
+ * services and manufacturer companies; serial ports other than `"default"`; HID/USB pairs (for
+ * `hid` the pairs of `hid` and `usb` specifiers, for `usb` those of `usb` specifiers only).
  * Handy for narrowing what the sidecar reports (the device layer still matches precisely).
  */
 export function scanOptionsFor(
@@ -1503,6 +1553,7 @@ export function scanOptionsFor(
   const companies = new Set<number>();
   const ports = new Set<string>();
   const pairs = new Map<string, { vendorId: number; productId: number }>();
+  const usbPairs = new Map<string, { vendorId: number; productId: number }>();
   for (const s of specifiers) {
     if ("btle" in s) {
       s.btle.names.forEach((n) => names.add(n));
@@ -1513,10 +1564,9 @@ export function scanOptionsFor(
     } else if ("hid" in s || "usb" in s) {
       const list = "hid" in s ? s.hid.pairs : s.usb.pairs;
       for (const p of list) {
-        pairs.set(`${p.vendor_id}:${p.product_id}`, {
-          vendorId: p.vendor_id,
-          productId: p.product_id,
-        });
+        const pair = { vendorId: p.vendor_id, productId: p.product_id };
+        pairs.set(`${p.vendor_id}:${p.product_id}`, pair);
+        if ("usb" in s) usbPairs.set(`${p.vendor_id}:${p.product_id}`, pair);
       }
     }
   }
@@ -1528,5 +1578,58 @@ export function scanOptionsFor(
     };
   }
   if (transport === "serial") return { ports: [...ports] };
+  if (transport === "usb") return { pairs: [...usbPairs.values()] };
   return { pairs: [...pairs.values()] };
+}
+
+/** The endpoint of a raw USB device (device config name): vendor control transfers. */
+export const USB_VENDOR_CONTROL_ENDPOINT = "txvendorcontrol";
+
+/** The sidecar `control` params of one raw USB control transfer (OUT). */
+export interface UsbControlSetup {
+  /** Always `out` for endpoint writes. */
+  readonly direction: "out";
+  /** `vendor` for `txvendorcontrol`. */
+  readonly requestType: "standard" | "class" | "vendor";
+  /** `interface` for `txvendorcontrol`. */
+  readonly recipient: "device" | "interface" | "endpoint" | "other";
+  /** bRequest. */
+  readonly request: number;
+  /** wValue. */
+  readonly value: number;
+  /** wIndex. */
+  readonly index: number;
+  /** Data stage (empty for `txvendorcontrol`). */
+  readonly data: readonly number[];
+}
+
+/**
+ * What a write of `data` to `txvendorcontrol` means on a raw USB device: one vendor control
+ * transfer OUT on the default pipe, addressed to interface 0, request 1, wValue = the written
+ * value (one byte, or two bytes little-endian), wIndex 0, no data stage. That is the PlayStation 2
+ * Trance Vibrator's speed command (request type 0x41, as the Linux `trancevibrator` driver sends
+ * it), the only device the config drives through this endpoint.
+ *
+ * @example
+ * ```ts
+ * import { vendorControlSetup } from "./sidecar.ts";
+ * const setup = vendorControlSetup(new Uint8Array([128]));
+ * console.assert(setup.requestType === "vendor" && setup.request === 1 && setup.value === 128);
+ * ```
+ */
+export function vendorControlSetup(data: Uint8Array): UsbControlSetup {
+  if (data.length < 1 || data.length > 2) {
+    throw new ButtplugDeviceError(
+      `a ${USB_VENDOR_CONTROL_ENDPOINT} write carries the 1- or 2-byte wValue, got ${data.length} bytes`,
+    );
+  }
+  return {
+    direction: "out",
+    requestType: "vendor",
+    recipient: "interface",
+    request: 1,
+    value: data[0] | ((data[1] ?? 0) << 8),
+    index: 0,
+    data: [],
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * First-use installation of the hardware sidecar's npm packages (`@abandonware/noble`,
- * `serialport`, `node-hid`).
+ * `serialport`, `node-hid`, `usb`).
  *
  * - From a local checkout (this file is a `file:` module next to `sidecar/package-lock.json`),
  *   `npm ci` runs in `hardware/sidecar/` itself.
@@ -23,6 +23,7 @@ import utilSrc from "./sidecar/util.mjs" with { type: "text" };
 import bleSrc from "./sidecar/ble.mjs" with { type: "text" };
 import serialSrc from "./sidecar/serial.mjs" with { type: "text" };
 import hidSrc from "./sidecar/hid.mjs" with { type: "text" };
+import usbSrc from "./sidecar/usb.mjs" with { type: "text" };
 import packageJsonSrc from "./sidecar/package.json" with { type: "text" };
 import packageLockSrc from "./sidecar/package-lock.json" with { type: "text" };
 
@@ -34,6 +35,7 @@ export const SIDECAR_FILES: Readonly<Record<string, string>> = Object.freeze({
   "ble.mjs": bleSrc,
   "serial.mjs": serialSrc,
   "hid.mjs": hidSrc,
+  "usb.mjs": usbSrc,
   "package.json": packageJsonSrc,
   "package-lock.json": packageLockSrc,
 });

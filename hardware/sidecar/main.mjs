@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * deno-buttplug hardware sidecar: Bluetooth LE (noble), serial (serialport) and HID (node-hid)
- * behind one JSON object per line on stdin/stdout. See PROTOCOL.md.
+ * deno-buttplug hardware sidecar: Bluetooth LE (noble), serial (serialport), HID (node-hid) and
+ * raw USB (usb) behind one JSON object per line on stdin/stdout. See PROTOCOL.md.
  *
- * Usage: `node main.mjs [--ble-adapter=hciN] [--transports=btle,serial,hid]`
+ * Usage: `node main.mjs [--ble-adapter=hciN] [--transports=btle,serial,hid,usb]`
  * (environment: `BUTTPLUG_BLE_ADAPTER`, `BUTTPLUG_SIDECAR_TRANSPORTS`).
  *
  * stdout carries protocol lines only: `console` is redirected to stderr because native modules
@@ -19,6 +19,7 @@ import { createBle } from "./ble.mjs";
 import { createHid } from "./hid.mjs";
 import { createRouter } from "./router.mjs";
 import { createSerial } from "./serial.mjs";
+import { createUsb } from "./usb.mjs";
 import { parseAdapter } from "./util.mjs";
 
 // Native modules (noble) print warnings with console.log: keep stdout for protocol lines.
@@ -27,7 +28,7 @@ globalThis.console = new Console({
   stderr: process.stderr,
 });
 
-const ALL = ["btle", "serial", "hid"];
+const ALL = ["btle", "serial", "hid", "usb"];
 
 /** @param {string} name @returns {string | undefined} */
 function option(name) {
@@ -66,6 +67,8 @@ for (const name of ALL) {
     else transports.push(createBle({ adapter }));
   } else if (name === "serial") {
     transports.push(createSerial());
+  } else if (name === "usb") {
+    transports.push(createUsb());
   } else {
     transports.push(createHid());
   }

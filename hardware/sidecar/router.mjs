@@ -329,6 +329,36 @@ export class Router {
       );
       return {};
     },
+    control: (p) => {
+      const entry = this.#entry(p);
+      if (typeof entry.device.control !== "function") {
+        throw new SidecarError(
+          ErrorCodes.unsupported,
+          `${entry.transport.name} devices take no control transfers`,
+        );
+      }
+      const { setup, data, length } = controlParams(p);
+      const timeoutMs = timeout(p, TIMEOUTS.write);
+      const run = () =>
+        this.#op(
+          entry,
+          () =>
+            entry.device.control(
+              setup,
+              setup.direction === "in" ? length : data,
+              timeoutMs,
+            ),
+          timeoutMs,
+          "control",
+        );
+      if (setup.direction === "in") {
+        return run().then((bytes) => ({ data: fromBytes(bytes) }));
+      }
+      // OUT transfers share the write queue: they run in arrival order with writes.
+      const queued = entry.writes.catch(() => {}).then(run);
+      entry.writes = queued.catch(() => {});
+      return queued.then(() => ({}));
+    },
   };
 
   /** @param {Record<string, unknown>} p */
@@ -342,7 +372,9 @@ export class Router {
         `${name} unavailable: ${this.#disabled[name]}`,
       );
     }
-    throw bad(`unknown transport ${JSON.stringify(name)} (btle, serial, hid)`);
+    throw bad(
+      `unknown transport ${JSON.stringify(name)} (btle, serial, hid, usb)`,
+    );
   }
 
   /** @param {Record<string, unknown>} p @returns {DeviceEntry} */
@@ -680,5 +712,70 @@ function connectParams(transport, p) {
   if (p.productId !== undefined) {
     hid.productId = optInt(p, "productId", undefined, 0, 0xffff);
   }
+  if (transport === "usb" && p.closeControl !== undefined) {
+    // usb: an OUT control transfer sent before the device is closed (the toy's stop command).
+    const c = p.closeControl;
+    if (typeof c !== "object" || c === null || Array.isArray(c)) {
+      throw bad("closeControl must be an object of control params");
+    }
+    try {
+      const { setup, data } = controlParams({ ...c, direction: "out" });
+      hid.closeControl = { setup, data };
+    } catch (err) {
+      throw bad(`closeControl: ${err.message}`);
+    }
+  }
   return hid;
+}
+
+/**
+ * Validates `control` params (raw USB control transfers).
+ * @param {Record<string, unknown>} p
+ * @returns {{ setup: { direction: "in" | "out", requestType: string, recipient: string, request: number, value: number, index: number }, data: Uint8Array, length: number }}
+ */
+function controlParams(p) {
+  const direction = p.direction ?? "out";
+  if (direction !== "in" && direction !== "out") {
+    throw bad('direction must be "in" or "out"');
+  }
+  const requestType = p.requestType;
+  if (
+    !["standard", "class", "vendor"].includes(
+      /** @type {string} */ (requestType),
+    )
+  ) {
+    throw bad('requestType must be "standard", "class" or "vendor"');
+  }
+  const recipient = p.recipient;
+  if (
+    !["device", "interface", "endpoint", "other"].includes(
+      /** @type {string} */ (recipient),
+    )
+  ) {
+    throw bad('recipient must be "device", "interface", "endpoint" or "other"');
+  }
+  const setup = {
+    direction,
+    requestType: /** @type {string} */ (requestType),
+    recipient: /** @type {string} */ (recipient),
+    request: optInt(p, "request", undefined, 0, 0xff),
+    value: optInt(p, "value", 0, 0, 0xffff),
+    index: optInt(p, "index", 0, 0, 0xffff),
+  };
+  if (direction === "in") {
+    if (p.data !== undefined) {
+      throw bad("an IN transfer takes length, not data");
+    }
+    return {
+      setup,
+      data: new Uint8Array(0),
+      length: optInt(p, "length", undefined, 0, 4096),
+    };
+  }
+  if (p.length !== undefined) {
+    throw bad("an OUT transfer takes data, not length");
+  }
+  const data = p.data === undefined ? new Uint8Array(0) : toBytes(p.data);
+  if (data.length > 4096) throw bad("data is longer than 4096 bytes");
+  return { setup, data, length: 0 };
 }

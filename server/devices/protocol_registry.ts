@@ -21,8 +21,6 @@ export const CONFIG_ONLY_PROTOCOLS: Readonly<Record<string, string>> = {
     "config-only upstream: the config declares no outputs or inputs, and no public encoding of its pressure sensor exists (DEVICES.md §3.8)",
   "realtouch":
     "config-only upstream: no public mapping from positions to RealTouch belt commands exists (DEVICES.md §3.8)",
-  "rez-trancevibrator":
-    "config-only upstream: a raw (non-HID) USB device; the hardware layer has no raw USB transport (DEVICES.md §3.8)",
   "twerkingbutt":
     "config-only upstream: the config declares no features, so there is nothing to command (DEVICES.md §3.8)",
   "xinput":

@@ -6,6 +6,8 @@
  *   `{ "repeat": "x", "times": n }` writes one line of `n` copies of `x`
  * - `silent`: never say hello
  * - `protocol`: protocol number in hello (default 1)
+ * - `transports`: transport → status merged into hello's transports (e.g. `{"usb": {...}}`)
+ * - `requestLog`: a file every request line is appended to, unclipped (stderr lines are clipped)
  * - `exitAfterHello`: exit with this code shortly after hello
  * - `ignoreStdinClose`: keep running when stdin closes
  * - `methods`: method → action; an action is `"ok"` (default), `"ignore"` (never reply),
@@ -18,6 +20,7 @@
  * @module
  */
 import process from "node:process";
+import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 const scenario = JSON.parse(process.env.FAKE_SIDECAR ?? "{}");
@@ -45,6 +48,7 @@ const hello = {
     btle: { available: false, reason: "fake sidecar: no Bluetooth" },
     serial: { available: true },
     hid: { available: true },
+    ...scenario.transports,
   },
 };
 if (!scenario.silent) out({ event: "hello", params: hello });
@@ -97,6 +101,7 @@ function perform(req, action) {
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   process.stderr.write(`REQ ${line}\n`);
+  if (scenario.requestLog) appendFileSync(scenario.requestLog, `${line}\n`);
   let req;
   try {
     req = JSON.parse(line);

@@ -48,6 +48,7 @@ Deno.test("the embedded sidecar sources are the files of hardware/sidecar/", asy
     "package.json",
     "router.mjs",
     "serial.mjs",
+    "usb.mjs",
     "util.mjs",
   ]);
   for (const [name, text] of Object.entries(SIDECAR_FILES)) {
@@ -57,9 +58,9 @@ Deno.test("the embedded sidecar sources are the files of hardware/sidecar/", asy
     SIDECAR_VERSION,
     JSON.parse(SIDECAR_FILES["package.json"]).version,
   );
-  // The lockfile pins the three native packages.
+  // The lockfile pins the four native packages.
   const lock = JSON.parse(SIDECAR_FILES["package-lock.json"]);
-  for (const pkg of ["@abandonware/noble", "serialport", "node-hid"]) {
+  for (const pkg of ["@abandonware/noble", "serialport", "node-hid", "usb"]) {
     assert.match(
       lock.packages[`node_modules/${pkg}`]?.version ?? "",
       /^\d+\.\d+\.\d+/,

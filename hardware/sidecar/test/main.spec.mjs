@@ -44,6 +44,7 @@ test("main: hello lists disabled transports with reasons; stdout is JSON lines o
     "btle",
     "hid",
     "serial",
+    "usb",
   ]);
   for (const t of Object.values(hello.transports)) {
     assert.deepEqual(t, {

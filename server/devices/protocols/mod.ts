@@ -86,6 +86,7 @@ export { picobong } from "./picobong.ts";
 export { pinkPunch } from "./pink_punch.ts";
 export { prettylove } from "./prettylove.ts";
 export { realov } from "./realov.ts";
+export { rezTrancevibrator } from "./rez_trancevibrator.ts";
 export { sakuraneko } from "./sakuraneko.ts";
 export { satisfyer } from "./satisfyer.ts";
 export { sayberx } from "./sayberx.ts";
