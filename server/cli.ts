@@ -5,6 +5,7 @@
  * @module
  */
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { DEFAULT_DEVICE_WEBSOCKET_PORT } from "../hardware/websocket_devices.ts";
 
 /** Hardware transports the server can drive. */
 export type HardwareTransport = "btle" | "serial" | "hid" | "usb";
@@ -61,9 +62,6 @@ export interface CliOptions {
   /** `--lovense-connect-host` (repeatable): Lovense Connect app addresses, skipping the lookup. */
   readonly lovenseConnectHosts: readonly string[];
 }
-
-/** Default port of the device WebSocket server (Intiface Engine's). */
-export const DEFAULT_DEVICE_WEBSOCKET_PORT = 54817;
 
 /** A command-line error: one line for stderr (exit code 2). */
 export interface CliError {

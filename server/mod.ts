@@ -58,3 +58,31 @@ export {
   SUPPORTED_SPEC_VERSIONS,
 } from "./status.ts";
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel, silentLogger } from "./log.ts";
+export { ProtocolDeviceSource, type ProtocolDeviceSourceOptions } from "./devices/pipeline.ts";
+export {
+  createIndexPersister,
+  DeviceConfigError,
+  DeviceConfiguration,
+  loadDeviceConfiguration,
+  saveUserDeviceConfig,
+} from "./devices/config.ts";
+export { listProtocols, type ProtocolInfo } from "./devices/protocol_registry.ts";
+export type {
+  DeviceDefinition,
+  HardwareCommand,
+  ProtocolContext,
+  ProtocolHandler,
+  ProtocolImplementation,
+} from "./devices/protocol.ts";
+export {
+  createSimulatedPeripheralManager,
+  SIMULATED_FAMILIES,
+} from "../hardware/simulated_peripherals/mod.ts";
+export {
+  WebSocketDeviceManager,
+  type WebSocketDeviceManagerOptions,
+} from "../hardware/websocket_devices.ts";
+export {
+  LovenseConnectManager,
+  type LovenseConnectManagerOptions,
+} from "../hardware/lovense_connect.ts";
