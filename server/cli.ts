@@ -6,6 +6,7 @@
  */
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { DEFAULT_DEVICE_WEBSOCKET_PORT } from "../hardware/websocket_devices.ts";
+import { DEFAULT_HOSTNAME, DEFAULT_WEBSOCKET_PORT } from "./websocket.ts";
 
 /** Hardware transports the server can drive. */
 export type HardwareTransport = "btle" | "serial" | "hid" | "usb";
@@ -204,8 +205,8 @@ function flagLabel(flag: FlagSpec): string {
 export function parseArgs(argv: readonly string[]): CliOptions | CliError {
   let help = false;
   let version = false;
-  let port = 12345;
-  let hostname = "127.0.0.1";
+  let port = DEFAULT_WEBSOCKET_PORT;
+  let hostname = DEFAULT_HOSTNAME;
   let serverName: string | undefined;
   let maxPingTime = 0;
   let handshakeTimeout: number | undefined;
