@@ -15,6 +15,14 @@
  * injectable {@linkcode Clock}), running scans are resumed, and devices are announced again when
  * found.
  *
+ * Bluetooth LE reconnect: a BLE device that was connected through the bridge and drops without
+ * being asked to (out of range, battery swap, radio glitch, the sidecar dying) is watched for by
+ * the sidecar even while no scan runs; when it advertises again the btle manager emits `found`
+ * for it, so the device layer reconnects it like any other (and the device manager gives it its
+ * index back). Attempts back off exponentially and stop after a bound; see
+ * {@linkcode ReconnectTracker} and {@linkcode SidecarProcessOptions.bleReconnect}. A device
+ * disconnected on request is not reconnected.
+ *
  * @example
  * ```ts ignore
  * import { SidecarProcess } from "./sidecar.ts";
@@ -48,6 +56,11 @@ import type {
   SerialSpecifier,
 } from "./mod.ts";
 import { ensureSidecar } from "./sidecar_setup.ts";
+import {
+  type ReconnectOptions,
+  ReconnectTracker,
+  resolveReconnectOptions,
+} from "./reconnect_tracker.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -141,6 +154,11 @@ export interface SidecarProcessOptions {
   readonly bleAdapter?: string;
   /** Whether BLE hardware asks the device task for keepalive traffic (default false). */
   readonly bleRequiresKeepalive?: boolean;
+  /**
+   * Automatic reconnect of BLE devices that drop unexpectedly: backoff settings (defaults: first
+   * retry after 1 s, doubling up to 30 s, give up after 10 minutes), or `false` to turn it off.
+   */
+  readonly bleReconnect?: ReconnectOptions | false;
   /** Extra environment for the Node process. */
   readonly env?: Readonly<Record<string, string>>;
   /** Time source for timeouts and restart backoff (default: the system clock). */
@@ -266,6 +284,8 @@ function parseHello(v: unknown): SidecarHello | undefined {
 interface FoundParams {
   readonly advertisement: Advertisement;
   readonly path?: string;
+  /** btle: reported by the reconnect watch (a known device that dropped is advertising). */
+  readonly watched?: boolean;
 }
 
 function parseFound(v: Json): FoundParams | undefined {
@@ -302,7 +322,12 @@ function parseFound(v: Json): FoundParams | undefined {
     ad.productId = v.productId;
   }
   if (v.path !== undefined && typeof v.path !== "string") return undefined;
-  return { advertisement: ad, path: v.path as string | undefined };
+  if (v.watched !== undefined && typeof v.watched !== "boolean") return undefined;
+  return {
+    advertisement: ad,
+    path: v.path as string | undefined,
+    ...(v.watched === true ? { watched: true } : {}),
+  };
 }
 
 interface ConnectResult {
@@ -377,6 +402,7 @@ interface ResolvedOptions {
   readonly transports: readonly SidecarTransport[];
   readonly bleAdapter?: string;
   readonly bleRequiresKeepalive: boolean;
+  readonly bleReconnect?: Readonly<Required<ReconnectOptions>>;
   readonly env: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -465,6 +491,9 @@ export class SidecarProcess extends TypedEventTarget<SidecarProcessEventMap> {
       transports: options.transports ?? SIDECAR_TRANSPORTS,
       bleAdapter: options.bleAdapter,
       bleRequiresKeepalive: options.bleRequiresKeepalive ?? false,
+      bleReconnect: options.bleReconnect === false
+        ? undefined
+        : resolveReconnectOptions(options.bleReconnect),
       env: options.env ?? {},
       clock: options.clock ?? systemClock,
       logger: options.logger ?? silentLogger,
@@ -1078,6 +1107,16 @@ export class SidecarProcess extends TypedEventTarget<SidecarProcessEventMap> {
  * One transport of the sidecar as a {@linkcode HardwareManager}. `found` events carry
  * {@linkcode HardwareConnector}s; scans survive sidecar restarts (they are re-sent after the new
  * process says hello).
+ *
+ * The btle manager also reconnects known devices (unless
+ * {@linkcode SidecarProcessOptions.bleReconnect} is `false`): every BLE device connected through
+ * it is remembered, and when one drops without {@linkcode SidecarHardware.disconnect} being called
+ * its address joins the sidecar's reconnect watch, which looks for it independently of client
+ * scans. When it advertises again, `found` is emitted for it (also while not scanning) with a
+ * connector whose {@linkcode SidecarConnector.reconnect} is true. A failed connect backs off
+ * ({@linkcode ReconnectTracker}); a device that nobody connects from that `found` event (denied by
+ * the user config, no protocol) is forgotten, so listeners take a reconnect by calling
+ * `connect()` from their `found` listener, as the device layer does.
  */
 export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEventMap>
   implements HardwareManager {
@@ -1087,12 +1126,39 @@ export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEven
   #wanted = false;
   #options: SidecarScanOptions = {};
   #disposed = false;
+  /** btle: known devices that dropped unexpectedly. */
+  readonly #reconnect?: ReconnectTracker;
+  /** Whether the sidecar understands `watch` (an older one does not). */
+  #watchSupported = true;
 
   /** @internal Created by {@linkcode SidecarProcess}. */
   constructor(transport: SidecarTransport, link: SidecarLink) {
     super();
     this.name = transport;
     this.#link = link;
+    const policy = link.options.bleReconnect;
+    if (transport === "btle" && policy) {
+      this.#reconnect = new ReconnectTracker({
+        clock: link.options.clock,
+        logger: link.options.logger,
+        options: policy,
+        label: "sidecar: btle",
+        onWatchChange: () => this.#sendWatch(),
+      });
+    }
+  }
+
+  /**
+   * btle: addresses of known devices that dropped unexpectedly and are being watched for, to be
+   * reconnected when they advertise again (empty for other transports).
+   */
+  get reconnecting(): readonly string[] {
+    return this.#reconnect?.addresses ?? [];
+  }
+
+  /** btle: the reconnect bookkeeping (attempts, backoff), for diagnostics and tests. */
+  get reconnectTracker(): ReconnectTracker | undefined {
+    return this.#reconnect;
   }
 
   /** Whether a scan was started and not stopped (also while the sidecar restarts). */
@@ -1193,10 +1259,74 @@ export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEven
     }
   }
 
-  /** Stops scanning; the sidecar process itself is owned by {@linkcode SidecarProcess}. */
+  /**
+   * Stops scanning and the reconnect watch; the sidecar process itself is owned by
+   * {@linkcode SidecarProcess}.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stopScanning().catch(() => {});
     this.#disposed = true;
+    const watched = this.#reconnect?.addresses.length ?? 0;
+    this.#reconnect?.[Symbol.dispose]();
+    if (watched > 0 && this.#watchSupported && this.#link.running()) {
+      await this.#link.request(
+        "watch",
+        { transport: this.name, addresses: [] },
+        this.#link.options.requestTimeoutMs,
+      ).catch(() => {});
+    }
+  }
+
+  /** Sends the reconnect watch list (the whole list: the sidecar replaces its own). */
+  #sendWatch(): void {
+    const tracker = this.#reconnect;
+    if (!tracker || this.#disposed || !this.#watchSupported || !this.#link.running()) return;
+    this.#link.request(
+      "watch",
+      { transport: this.name, addresses: [...tracker.addresses] },
+      this.#link.options.requestTimeoutMs,
+    ).catch((err: Error) => {
+      const log = this.#link.options.logger;
+      const reason = err instanceof SidecarRequestError ? err.reason : "";
+      if (reason === "unknown_method") {
+        this.#watchSupported = false;
+        log.warn(
+          `sidecar: this sidecar has no BLE reconnect watch (an older version); dropped devices come back only by scanning`,
+        );
+      } else if (reason === "not_running" || reason === "exited") {
+        log.debug(`sidecar: btle watch not sent (${err.message}); it is re-sent on restart`);
+      } else {
+        log.warn(`sidecar: updating the btle reconnect watch failed: ${err.message}`);
+      }
+    });
+  }
+
+  /** A btle device was connected through this manager: remember it (known device). */
+  #track(address: string, hw: SidecarHardware): void {
+    const tracker = this.#reconnect;
+    if (!tracker) return;
+    tracker.connected(address);
+    hw.addEventListener("disconnected", () => {
+      if (hw.disconnectRequested) tracker.forget(address, "disconnected on request");
+      else tracker.lost(address, hw.name);
+    }, { once: true });
+  }
+
+  /** The reconnect watch saw a known device that dropped: announce it unless backing off. */
+  #onSighting(found: FoundParams): void {
+    const tracker = this.#reconnect;
+    if (!tracker) return;
+    const { address } = found.advertisement;
+    if (tracker.sighted(address) !== "attempt") return;
+    let claimed = false;
+    const connector = new SidecarConnector(found, this.#link, {
+      reconnect: true,
+      onConnecting: () => claimed = true,
+      onFailed: (err) => tracker.failed(address, err),
+      onConnected: (hw) => this.#track(address, hw),
+    });
+    this.dispatchEvent(new CustomEvent("found", { detail: connector }));
+    if (!claimed) tracker.unclaimed(address);
   }
 
   #sendStart(): Promise<void> {
@@ -1229,11 +1359,19 @@ export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEven
 
   /** @internal A `found` event for this transport. */
   _found(found: FoundParams): void {
-    if (this.#disposed || !this.#wanted) return; // late reports after stopScanning
+    if (this.#disposed) return;
+    if (found.watched) return this.#onSighting(found); // the reconnect watch, scanning or not
+    if (!this.#wanted) return; // late reports after stopScanning
 
     this.dispatchEvent(
       new CustomEvent("found", {
-        detail: new SidecarConnector(found, this.#link),
+        detail: new SidecarConnector(
+          found,
+          this.#link,
+          this.#reconnect
+            ? { onConnected: (hw) => this.#track(found.advertisement.address, hw) }
+            : undefined,
+        ),
       }),
     );
   }
@@ -1245,9 +1383,12 @@ export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEven
     this.dispatchEvent(new Event("scanningfinished"));
   }
 
-  /** @internal A new process said hello: resume a wanted scan. */
+  /** @internal A new process said hello: resume the reconnect watch and a wanted scan. */
   _resume(): void {
-    if (!this.#wanted || this.#disposed) return;
+    if (this.#disposed) return;
+    this.#watchSupported = true;
+    if (this.reconnecting.length > 0) this.#sendWatch();
+    if (!this.#wanted) return;
     if (!this.#link.status(this.name).available) {
       this._scanFinished();
       return;
@@ -1263,21 +1404,39 @@ export class SidecarHardwareManager extends TypedEventTarget<HardwareManagerEven
   _disposed(): void {
     this.#wanted = false;
     this.#disposed = true;
+    this.#reconnect?.[Symbol.dispose]();
   }
+}
+
+/** @internal What a manager wants to hear about a connector's connects. */
+interface ConnectorHooks {
+  /** Whether the connector is a reconnect of a known device. */
+  readonly reconnect?: boolean;
+  /** `connect()` was called. */
+  readonly onConnecting?: () => void;
+  /** A connect failed. */
+  readonly onFailed?: (err: unknown) => void;
+  /** A connect succeeded. */
+  readonly onConnected?: (hw: SidecarHardware) => void;
 }
 
 /** A device the sidecar found; {@linkcode SidecarConnector.connect} opens it. */
 export class SidecarConnector implements HardwareConnector {
   /** What the transport saw. */
   readonly advertisement: Advertisement;
+  /** Whether this is a known BLE device that dropped and is being reconnected. */
+  readonly reconnect: boolean;
   readonly #path?: string;
   readonly #link: SidecarLink;
+  readonly #hooks?: ConnectorHooks;
 
   /** @internal Created by {@linkcode SidecarHardwareManager}. */
-  constructor(found: FoundParams, link: SidecarLink) {
+  constructor(found: FoundParams, link: SidecarLink, hooks?: ConnectorHooks) {
     this.advertisement = found.advertisement;
+    this.reconnect = hooks?.reconnect ?? false;
     this.#path = found.path;
     this.#link = link;
+    this.#hooks = hooks;
   }
 
   /**
@@ -1287,6 +1446,16 @@ export class SidecarConnector implements HardwareConnector {
    * sidecar sends `txvendorcontrol` 0 before it closes such a device).
    */
   async connect(specifier: CommunicationSpecifier): Promise<Hardware> {
+    this.#hooks?.onConnecting?.();
+    try {
+      return await this.#open(specifier);
+    } catch (err) {
+      this.#hooks?.onFailed?.(err);
+      throw err;
+    }
+  }
+
+  async #open(specifier: CommunicationSpecifier): Promise<SidecarHardware> {
     const { transport, address } = this.advertisement;
     const o = this.#link.options;
     const params: Json = { transport, address, timeoutMs: o.connectTimeoutMs };
@@ -1349,6 +1518,7 @@ export class SidecarConnector implements HardwareConnector {
       this.#link,
     );
     this.#link.register(hw);
+    this.#hooks?.onConnected?.(hw);
     return hw;
   }
 }
@@ -1371,6 +1541,7 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
   readonly transport: SidecarTransport;
   readonly #link: SidecarLink;
   #connected = true;
+  #requested = false;
 
   /** @internal Created by {@linkcode SidecarConnector}. */
   constructor(
@@ -1396,6 +1567,14 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
   /** Whether the connection is up. */
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /**
+   * Whether {@linkcode SidecarHardware.disconnect} was called (a requested disconnect, as opposed
+   * to the device dropping or the sidecar dying). Requested disconnects are never reconnected.
+   */
+  get disconnectRequested(): boolean {
+    return this.#requested;
   }
 
   #check(endpoint: string): void {
@@ -1500,6 +1679,7 @@ export class SidecarHardware extends TypedEventTarget<HardwareEventMap> implemen
   /** Closes the connection and emits `disconnected`. Idempotent. */
   async disconnect(): Promise<void> {
     if (!this.#connected) return;
+    this.#requested = true;
     try {
       await this.#call("disconnect", {}, this.#link.options.requestTimeoutMs);
     } catch (err) {

@@ -9,6 +9,13 @@
  * Events: `found` (advertisement), `scanFinished` (reason), `status` ({available, reason}),
  * `log` (level, message). Devices emit `notification` (endpoint, Buffer) and `disconnect` (reason).
  *
+ * Two independent reasons keep the adapter scanning, and noble scans while either holds: a client
+ * scan ({@link BleTransport.startScan} / {@link BleTransport.stopScan}) and the reconnect watch
+ * ({@link BleTransport.watch}), a list of addresses of known devices that dropped unexpectedly.
+ * The bridge owns that list (it knows which disconnects were requested); the sidecar only reports
+ * when a watched device advertises again, as a `found` with `watched: true`, at most once per
+ * `watchReportMs` per device, ignoring the client scan's filter. Stopping one never stops the other.
+ *
  * @module
  */
 import { EventEmitter } from "node:events";
@@ -23,6 +30,30 @@ import {
 
 /** Batching window the Deno side uses for BLE devices (ms); reported in connect results. */
 export const BLE_MESSAGE_GAP_MS = 75;
+
+/** Default: a watched device is reported at most once per this many ms while it advertises. */
+export const WATCH_REPORT_MS = 1000;
+
+/** Default: after the adapter stopped scanning by itself, retry the watch scan after this many ms. */
+export const WATCH_RESCAN_MS = 5000;
+
+/**
+ * @typedef {object} BleTimers Time source and timers (injectable for tests).
+ * @property {() => number} now milliseconds
+ * @property {(fn: () => void, ms: number) => unknown} setTimeout
+ * @property {(handle: unknown) => void} clearTimeout
+ */
+
+/** @type {BleTimers} */
+const realTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(/** @type {any} */ (h)),
+};
 
 /**
  * Loads noble for one adapter (`deviceId` = N of hciN; undefined = noble's default / env).
@@ -45,7 +76,9 @@ async function loadRealNoble(deviceId) {
  * const status = await ble.init(); // { available: false, reason: "no Bluetooth support ..." }
  * ```
  * @param {{ noble?: object, loadNoble?: (deviceId?: number) => Promise<object>,
- *   adapter?: number, stateWaitMs?: number }} [options]
+ *   adapter?: number, stateWaitMs?: number, timers?: BleTimers, watchReportMs?: number,
+ *   rescanMs?: number }} [options]
+ *   `timers`: clock for the watch report interval and the rescan delay (default: real timers).
  * @returns {BleTransport}
  */
 export function createBle(options = {}) {
@@ -58,7 +91,7 @@ export class BleTransport extends EventEmitter {
   name = "btle";
   /** @type {{ available: boolean, reason?: string }} */
   status = { available: false, reason: "not initialised" };
-  /** Whether a scan is running. */
+  /** Whether a client scan is running (the reconnect watch does not count). */
   scanning = false;
 
   #injected;
@@ -76,14 +109,40 @@ export class BleTransport extends EventEmitter {
   /** @type {{ names: string[], services: string[], companies: number[] }} */
   #filter = { names: [], services: [], companies: [] };
   #stopping = false;
+  /** @type {Map<string, number>} watched address → when it was last reported */
+  #watched = new Map();
+  /** Whether noble is scanning because we asked it to. */
+  #nobleScanning = false;
+  /** Serialises noble start/stop calls. @type {Promise<void>} */
+  #scanOps = Promise.resolve();
+  /** @type {unknown} pending watch rescan timer */
+  #rescanTimer;
+  #closed = false;
+  /** @type {BleTimers} */
+  #timers;
+  #watchReportMs;
+  #rescanMs;
 
-  /** @param {{ noble?: object, loadNoble?: (deviceId?: number) => Promise<object>, adapter?: number, stateWaitMs?: number }} options */
+  /** @param {{ noble?: object, loadNoble?: (deviceId?: number) => Promise<object>, adapter?: number, stateWaitMs?: number, timers?: BleTimers, watchReportMs?: number, rescanMs?: number }} options */
   constructor(options) {
     super();
     this.#injected = options.noble;
     this.#load = options.loadNoble ?? loadRealNoble;
     this.#adapter = options.adapter;
     this.#stateWaitMs = options.stateWaitMs ?? 2000;
+    this.#timers = options.timers ?? realTimers;
+    this.#watchReportMs = options.watchReportMs ?? WATCH_REPORT_MS;
+    this.#rescanMs = options.rescanMs ?? WATCH_RESCAN_MS;
+  }
+
+  /** Addresses of the reconnect watch (see {@link BleTransport.watch}). @returns {string[]} */
+  get watching() {
+    return [...this.#watched.keys()];
+  }
+
+  /** Whether noble is scanning on our behalf (client scan or reconnect watch). */
+  get adapterScanning() {
+    return this.#nobleScanning;
   }
 
   /**
@@ -117,6 +176,8 @@ export class BleTransport extends EventEmitter {
       this.status = next;
       if (changed) this.emit("status", next);
       if (!next.available) this.#onScanStop(`adapter state ${state}`);
+      // Back on: the reconnect watch resumes (a client scan that finished stays finished).
+      else if (changed) this.#resumeWatch();
     });
     return this.status;
   }
@@ -185,32 +246,113 @@ export class BleTransport extends EventEmitter {
     this.#reported.clear();
     this.scanning = true;
     try {
-      await this.#noble.startScanningAsync([], true);
+      await this.#syncScan();
     } catch (err) {
       this.scanning = false;
       throw toSidecarError(err);
     }
   }
 
-  /** Stops scanning. @returns {Promise<void>} */
+  /**
+   * Stops the client scan. noble keeps scanning while the reconnect watch has addresses.
+   * @returns {Promise<void>}
+   */
   async stopScan() {
     if (!this.scanning || !this.#noble) return;
     this.scanning = false;
-    this.#stopping = true;
     try {
-      await this.#noble.stopScanningAsync();
+      await this.#syncScan();
     } catch (err) {
       throw toSidecarError(err);
-    } finally {
-      this.#stopping = false;
+    }
+  }
+
+  /**
+   * Sets the reconnect watch: the addresses of known devices that dropped unexpectedly (replaces
+   * the previous list; empty ends the watch). While the list is not empty noble scans even without
+   * a client scan, and each watched address that advertises while it is not connected or
+   * connecting is reported as `found` with `watched: true`, at most once per `watchReportMs`. The
+   * list is kept while the adapter is off and the watch resumes when it is back on.
+   * @param {string[]} addresses
+   * @returns {Promise<void>}
+   */
+  async watch(addresses) {
+    if (this.#closed) return;
+    const next = new Map();
+    for (const a of addresses) next.set(a, this.#watched.get(a) ?? -Infinity);
+    this.#watched = next;
+    if (next.size === 0) this.#cancelRescan();
+    try {
+      // Nothing to do while the adapter is off: the watch resumes on poweredOn.
+      await this.#syncScan();
+    } catch (err) {
+      throw toSidecarError(err);
+    }
+  }
+
+  /**
+   * Brings noble's scanning in line with what is wanted (a client scan or a non-empty watch on an
+   * available adapter). Calls are serialised, so a client scan and the watch never race.
+   * @returns {Promise<void>}
+   */
+  #syncScan() {
+    const run = this.#scanOps.then(() => this.#applyScan());
+    this.#scanOps = run.catch(() => {});
+    return run;
+  }
+
+  async #applyScan() {
+    const noble = this.#noble;
+    if (!noble) return;
+    const want = !this.#closed && this.status.available &&
+      (this.scanning || this.#watched.size > 0);
+    if (want && !this.#nobleScanning) {
+      await noble.startScanningAsync([], true);
+      this.#nobleScanning = true;
+    } else if (!want && this.#nobleScanning) {
+      this.#nobleScanning = false;
+      this.#stopping = true;
+      try {
+        await noble.stopScanningAsync();
+      } finally {
+        this.#stopping = false;
+      }
     }
   }
 
   /** @param {string} reason */
   #onScanStop(reason) {
-    if (!this.scanning || this.#stopping) return;
-    this.scanning = false;
-    this.emit("scanFinished", reason);
+    if (this.#stopping) return;
+    this.#nobleScanning = false;
+    if (this.scanning) {
+      this.scanning = false;
+      this.emit("scanFinished", reason);
+    }
+    if (this.#watched.size > 0 && this.status.available && !this.#closed) {
+      // The adapter stopped by itself while powered on: try the watch again a little later.
+      this.#cancelRescan();
+      this.#rescanTimer = this.#timers.setTimeout(() => {
+        this.#rescanTimer = undefined;
+        this.#resumeWatch();
+      }, this.#rescanMs);
+    }
+  }
+
+  #resumeWatch() {
+    if (this.#watched.size === 0 || this.#closed) return;
+    this.#syncScan().catch((err) =>
+      this.emit(
+        "log",
+        "warn",
+        `btle: restarting the reconnect watch failed: ${err?.message ?? err}`,
+      )
+    );
+  }
+
+  #cancelRescan() {
+    if (this.#rescanTimer === undefined) return;
+    this.#timers.clearTimeout(this.#rescanTimer);
+    this.#rescanTimer = undefined;
   }
 
   /** @param {any} p noble peripheral */
@@ -224,16 +366,27 @@ export class BleTransport extends EventEmitter {
     if (name === "" && services.length === 0) return;
     const address = peripheralAddress(p);
     this.#peripherals.set(address, p);
-    if (!this.scanning || this.#busy.has(address)) return;
+    if (this.#busy.has(address)) return;
+    /** @type {Record<string, unknown>} */
+    const ad = { transport: "btle", address, name, services, manufacturerData };
+    if (typeof p.rssi === "number") ad.rssi = p.rssi;
+    const lastReport = this.#watched.get(address);
+    if (lastReport !== undefined) {
+      // A watched device is reported only through the watch (the bridge applies its backoff),
+      // whatever the client scan's filter says.
+      const now = this.#timers.now();
+      if (now - lastReport < this.#watchReportMs) return;
+      this.#watched.set(address, now);
+      this.emit("found", { ...ad, watched: true });
+      return;
+    }
+    if (!this.scanning) return;
     if (!this.#matches(name, services, manufacturerData)) return;
     const key = JSON.stringify([name, manufacturerData, services]);
     let keys = this.#reported.get(address);
     if (!keys) this.#reported.set(address, keys = new Set());
     if (keys.has(key)) return;
     keys.add(key);
-    /** @type {Record<string, unknown>} */
-    const ad = { transport: "btle", address, name, services, manufacturerData };
-    if (typeof p.rssi === "number") ad.rssi = p.rssi;
     this.emit("found", ad);
   }
 
@@ -317,9 +470,16 @@ export class BleTransport extends EventEmitter {
     }
   }
 
-  /** Stops the scan; devices are closed by the router. @returns {Promise<void>} */
+  /**
+   * Stops the client scan and the reconnect watch (and so noble's scan); devices are closed by
+   * the router. @returns {Promise<void>}
+   */
   async close() {
-    await this.stopScan().catch(() => {});
+    this.#closed = true;
+    this.#cancelRescan();
+    this.#watched.clear();
+    this.scanning = false;
+    await this.#syncScan().catch(() => {});
   }
 }
 

@@ -22,6 +22,9 @@ export const PROTOCOL_VERSION = 1;
 /** Sidecar version (kept equal to package.json `version`; a test checks it). */
 export const SIDECAR_VERSION = "0.1.0";
 
+/** Most addresses one `watch` request may carry. */
+export const MAX_WATCHED = 256;
+
 /** Default and maximum per-request deadlines (ms). */
 export const TIMEOUTS = Object.freeze({
   connect: 10000,
@@ -270,6 +273,19 @@ export class Router {
     "scan.stop": async (p) => {
       await this.#transport(p).stopScan();
       return { scanning: false };
+    },
+    // btle: the reconnect watch (addresses of known devices that dropped unexpectedly).
+    watch: async (p) => {
+      const t = this.#transport(p);
+      if (typeof t.watch !== "function") {
+        throw new SidecarError(ErrorCodes.unsupported, `${t.name} has no reconnect watch`);
+      }
+      const addresses = [...new Set(strings(p, "addresses"))];
+      if (addresses.length > MAX_WATCHED || addresses.some((a) => a === "")) {
+        throw bad(`addresses must be at most ${MAX_WATCHED} non-empty strings`);
+      }
+      await t.watch(addresses);
+      return { watching: addresses.length };
     },
     connect: (p) => this.#connect(p),
     disconnect: (p) => this.#disconnect(p),

@@ -13,7 +13,14 @@
  * - `methods`: method → action; an action is `"ok"` (default), `"ignore"` (never reply),
  *   `{ "error": {code, message} }`, `{ "result": {...} }`, `{ "raw": [lines] }` (write these
  *   lines instead of a reply), or `{ "events": [{event, params}], "then": action }`. The string
- *   `"$handle"` inside events is replaced by the request's `params.handle`.
+ *   `"$handle"` inside events is replaced by the request's `params.handle`. An array of actions is
+ *   used one per request in order, its last action repeating. `$seq` anywhere inside a result or
+ *   an event is replaced by the number of requests of that method so far (1, 2, ...), e.g. a
+ *   connect result `{"handle": "btle-$seq", ...}`, and the string `"$address"` by the request's
+ *   `params.address`.
+ * - The method `fake.emit` (not scriptable) writes `params.events` (an array of `{event, params}`)
+ *   as event lines, then replies `{}`: tests push events (a drop, an advertisement) at a moment
+ *   of their choosing with `sidecar.request("fake.emit", {events})`.
  *
  * Every request line is echoed to stderr as `REQ <json>` so tests can see what was sent.
  *
@@ -72,6 +79,9 @@ const DEFAULT_RESULTS = {
 
 let connections = 0;
 
+/** Requests seen per method (for `$seq`). @type {Map<string, number>} */
+const seen = new Map();
+
 /** @param {any} value @param {string | undefined} handle */
 function substitute(value, handle) {
   return JSON.parse(
@@ -79,8 +89,19 @@ function substitute(value, handle) {
   );
 }
 
+/** @param {any} value @param {number} seq @param {any} req */
+function numbered(value, seq, req) {
+  return JSON.parse(
+    JSON.stringify(value).replaceAll("$seq", String(seq))
+      .replaceAll('"$address"', JSON.stringify(String(req.params?.address ?? ""))),
+  );
+}
+
 /** @param {any} req @param {any} action */
 function perform(req, action) {
+  const seq = seen.get(req.method) ?? 0;
+  if (Array.isArray(action)) action = action[Math.min(seq - 1, action.length - 1)];
+  if (typeof action === "object" && action !== null) action = numbered(action, seq, req);
   if (action === "ignore") return;
   if (action === undefined || action === "ok") {
     let result = DEFAULT_RESULTS[req.method] ?? {};
@@ -106,6 +127,12 @@ lines.on("line", (line) => {
   try {
     req = JSON.parse(line);
   } catch {
+    return;
+  }
+  seen.set(req?.method, (seen.get(req?.method) ?? 0) + 1);
+  if (req?.method === "fake.emit") {
+    for (const e of req.params?.events ?? []) out(e);
+    out({ id: req.id, ok: true, result: {} });
     return;
   }
   perform(req, scenario.methods?.[req.method]);

@@ -129,6 +129,13 @@ export class FakeNoble extends EventEmitter {
 
   async stopScanningAsync() {
     this.scanningNow = false;
+    this.emit("scanStop"); // as noble does, also for a requested stop
+  }
+
+  /** The adapter stops scanning by itself (another program, a controller reset). */
+  stopByItself() {
+    this.scanningNow = false;
+    this.emit("scanStop");
   }
 
   /** @param {FakePeripheral} p */
