@@ -201,8 +201,8 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
     if (this.#autoPing && (this.#maxPingTime ?? 0) > 0) this.#schedulePing();
 
     try {
-      const reply = await this.#request({ RequestDeviceList: { Id: 0 } });
-      this.#applyDeviceList(messageBody<Record<string, unknown>>(reply).Devices);
+      // The reply is applied as it arrives (#onReply), in order with DeviceList events.
+      await this.#request({ RequestDeviceList: { Id: 0 } });
     } catch (err) {
       await this.#close(`device list failed: ${describe(err)}`, false);
       throw err;
@@ -405,6 +405,9 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
         ),
       );
     } else {
+      // A device list is applied now, not when the requester resumes: an event that arrives
+      // right after it (a device connecting meanwhile) is newer and must not be undone.
+      if (name === "DeviceList") this.#applyDeviceList(body.Devices);
       pending.resolve({ [name]: body } as unknown as ServerMessageV4);
     }
   }

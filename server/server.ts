@@ -488,16 +488,19 @@ export class ButtplugServer extends TypedEventTarget<ButtplugServerEventMap> {
     this.#manager.removeEventListener("deviceremoved", this.#onDevicesChanged);
     this.#manager.removeEventListener("scanningfinished", this.#onScanningFinished);
     this.#dropSubscriptions();
-    if (handshaked && this.#manager.scanning) {
-      await settle(() => this.#manager.stopScanning()).catch((err) =>
+    // The scan stop is asked for first, but the devices do not wait for it: a slow or stuck
+    // transport must not keep a toy running after its client is gone.
+    const scanStopped = handshaked && this.#manager.scanning
+      ? settle(() => this.#manager.stopScanning()).catch((err) =>
         this.#log.error(`stopping the scan failed: ${describe(err)}`)
-      );
-    }
-    if (wasConnected) {
-      await settle(() => this.#manager.stopAll()).catch((err) =>
+      )
+      : RESOLVED;
+    const devicesStopped = wasConnected
+      ? settle(() => this.#manager.stopAll()).catch((err) =>
         this.#log.error(`stopping devices on disconnect failed: ${describe(err)}`)
-      );
-    }
+      )
+      : RESOLVED;
+    await Promise.all([scanStopped, devicesStopped]);
     if (handshaked) this.#log.info(`client "${this.#clientName}" left: ${reason}`);
     this.dispatchEvent(new CustomEvent("close", { detail: { reason } }));
   }

@@ -122,6 +122,8 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
   readonly #stopTypes = new Map<number, OutputType>();
   readonly #last = new Map<string, LastOutput>();
   readonly #subscribed = new Set<string>();
+  /** Per input: bumped by every unsubscribe or stop, so a subscribe in flight can tell. */
+  readonly #inputEpoch = new Map<string, number>();
   #gone = false;
   readonly #onHardwareGone = (): void => this.#markGone();
 
@@ -154,6 +156,11 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
       onFatal: () => {
         this.#markGone();
         hardware.disconnect().catch(() => {});
+      },
+      // A lost write leaves the toy at an unknown value: the next command (a stop above all)
+      // must not be de-duplicated against what was never applied.
+      onCommandError: (command) => {
+        if (command.kind === "write") this.#last.clear();
       },
     });
     context.setReadingSink((featureIndex, type, value) => {
@@ -284,6 +291,12 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
       await this.#stopOutputs(scope.featureIndex).catch((e) => errors.push(e));
     }
     if (scope.inputs) {
+      for (const f of this.#byIndex.values()) {
+        if (scope.featureIndex !== undefined && f.index !== scope.featureIndex) continue;
+        for (const type in f.input ?? {}) {
+          this.#cancelSubscribe(inputKey(f.index, type as InputType));
+        }
+      }
       for (const key of [...this.#subscribed]) {
         const [fi, type] = parseInputKey(key);
         if (scope.featureIndex !== undefined && fi !== scope.featureIndex) continue;
@@ -343,10 +356,20 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     const key = inputKey(featureIndex, type);
     if (this.#subscribed.has(key)) return;
     if (!this.#handler.subscribeInput) throw this.#unsupported(`subscribing to ${type}`);
+    const epoch = this.#inputEpoch.get(key);
     try {
       await this.#handler.subscribeInput(feature, type, this.#context);
     } catch (err) {
       throw asDeviceError(err, `Subscribing to ${type} on ${this.name} failed`);
+    }
+    if (this.#inputEpoch.get(key) !== epoch) {
+      // Unsubscribed or stopped (e.g. the client left) while this was being set up: end it.
+      try {
+        await this.#handler.unsubscribeInput?.(feature, type, this.#context);
+      } catch (err) {
+        throw asDeviceError(err, `Unsubscribing from ${type} on ${this.name} failed`);
+      }
+      return;
     }
     this.#subscribed.add(key);
   }
@@ -356,6 +379,7 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     this.#assertConnected();
     const feature = this.#feature(featureIndex);
     const key = inputKey(featureIndex, type);
+    this.#cancelSubscribe(key);
     if (!this.#subscribed.has(key)) return;
     this.#subscribed.delete(key);
     try {
@@ -363,6 +387,11 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     } catch (err) {
       throw asDeviceError(err, `Unsubscribing from ${type} on ${this.name} failed`);
     }
+  }
+
+  /** Makes a subscribe of `key` still in flight end its subscription once it is set up. */
+  #cancelSubscribe(key: string): void {
+    this.#inputEpoch.set(key, (this.#inputEpoch.get(key) ?? 0) + 1);
   }
 
   /** Stops the device, sends what is pending, then closes the hardware link. Idempotent. */

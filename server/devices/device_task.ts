@@ -55,6 +55,8 @@ export interface DeviceTaskOptions {
   readonly logger?: Logger;
   /** Called once when a keepalive write fails; the task is closed first. */
   readonly onFatal?: (err: unknown) => void;
+  /** Called when a queued command fails (the task logs it and carries on). */
+  readonly onCommandError?: (command: HardwareCommand, err: unknown) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class DeviceTask implements Disposable {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #onFatal?: (err: unknown) => void;
+  readonly #onCommandError?: (command: HardwareCommand, err: unknown) => void;
   #pending: HardwareCommand[] = [];
   #window?: TimerHandle;
   #due = false;
@@ -95,6 +98,7 @@ export class DeviceTask implements Disposable {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#onFatal = options.onFatal;
+    this.#onCommandError = options.onCommandError;
     this.#hardware.addEventListener("notification", this.#onNotification);
     this.#touch();
   }
@@ -169,9 +173,12 @@ export class DeviceTask implements Disposable {
     this.#pump();
   }
 
-  /** Resolves when nothing is pending, no window is open and no write is in flight. */
+  /**
+   * Resolves when nothing is pending, no window is open and no write is in flight (at once
+   * when the task is closed: nothing more will be written).
+   */
   idle(): Promise<void> {
-    if (this.#isIdle()) return Promise.resolve();
+    if (this.#closed || this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -236,6 +243,7 @@ export class DeviceTask implements Disposable {
             (err as Error).message
           }`,
         );
+        this.#onCommandError?.(cmd, err);
       }
     }
     this.#busy = false;

@@ -5,7 +5,12 @@
  * @module
  */
 import type { DeviceBackend } from "../../hardware/mod.ts";
+import { type Clock, systemClock, type TimerHandle } from "../../protocol/clock.ts";
+import { ButtplugDeviceError } from "../../protocol/errors.ts";
 import { TypedEventTarget } from "../../protocol/typed_event_target.ts";
+
+/** Default time {@linkcode DeviceManager.stopAll} waits for one device to stop, in ms. */
+export const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
 /** A device joining the registry. */
 export interface DeviceArrival {
@@ -64,6 +69,14 @@ export interface DeviceManagerOptions {
   readonly reservedIndexes?: ReadonlyMap<string, number>;
   /** Called when an identity is given a new index, so it can be persisted. */
   readonly onIndexAssigned?: (identity: string, index: number) => void;
+  /** Time source of the stop deadline (default: the system clock). */
+  readonly clock?: Clock;
+  /**
+   * How long {@linkcode DeviceManager.stopAll} waits for each device before reporting it as
+   * failed, so a hung device cannot hold up a disconnect or a shutdown (default
+   * {@linkcode DEFAULT_STOP_TIMEOUT_MS}).
+   */
+  readonly stopTimeoutMs?: number;
 }
 
 /**
@@ -84,11 +97,19 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
   readonly #sources: DeviceSource[] = [];
   readonly #onIndexAssigned?: (identity: string, index: number) => void;
   readonly #detach = new Map<DeviceBackend, () => void>();
+  readonly #clock: Clock;
+  readonly #stopTimeoutMs: number;
   #scanRequested = false;
 
   /** Creates an empty registry. */
   constructor(options: DeviceManagerOptions = {}) {
     super();
+    const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    if (!Number.isInteger(stopTimeoutMs) || stopTimeoutMs < 1) {
+      throw new RangeError(`stopTimeoutMs must be a positive integer, got ${stopTimeoutMs}`);
+    }
+    this.#stopTimeoutMs = stopTimeoutMs;
+    this.#clock = options.clock ?? systemClock;
     for (const [identity, index] of options.reservedIndexes ?? []) {
       this.#indexByIdentity.set(identity, index);
     }
@@ -179,11 +200,19 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
     this.dispatchEvent(new CustomEvent("deviceremoved", { detail: { index, device } }));
   }
 
-  /** Starts scanning on every source (ignored while a scan is running). */
+  /**
+   * Starts scanning on every source (ignored while a scan is running). If a source fails to
+   * start, every source is stopped again and the error is thrown, so a retry starts afresh.
+   */
   async startScanning(): Promise<void> {
     if (this.#scanRequested) return;
     this.#scanRequested = true;
-    await Promise.all(this.#sources.map((s) => s.startScanning()));
+    try {
+      await Promise.all(this.#sources.map((s) => s.startScanning()));
+    } catch (err) {
+      await this.stopScanning().catch(() => {});
+      throw err;
+    }
     this.#checkScanningFinished();
   }
 
@@ -200,10 +229,14 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
     this.dispatchEvent(new Event("scanningfinished"));
   }
 
-  /** Stops every output and subscription of every device; failures are collected, not thrown early. */
+  /**
+   * Stops every output and subscription of every device, all at once. Failures (a stop that
+   * throws, or that does not settle within the stop timeout) are collected and thrown together
+   * once every device was asked.
+   */
   async stopAll(): Promise<void> {
     const results = await Promise.allSettled(
-      [...this.#devices.values()].map((d) => d.stop({ outputs: true, inputs: true })),
+      [...this.#devices].map(([index, device]) => this.#stop(index, device)),
     );
     const failed = results.filter((r) => r.status === "rejected");
     if (failed.length > 0) {
@@ -214,10 +247,29 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
     }
   }
 
+  #stop(index: number, device: DeviceBackend): Promise<void> {
+    let stop: Promise<void>;
+    try {
+      stop = device.stop({ outputs: true, inputs: true });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const ms = this.#stopTimeoutMs;
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(() => {
+        reject(
+          new ButtplugDeviceError(`device ${index} (${device.name}) did not stop within ${ms} ms`),
+        );
+      }, ms);
+    });
+    return Promise.race([stop, deadline]).finally(() => this.#clock.clearTimeout(timer));
+  }
+
   /** Stops and disconnects every device and releases every source. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.stopScanning().catch(() => {});
-    await this.stopAll().catch(() => {});
+    // Both at once: a slow scan stop must not keep the devices running meanwhile.
+    await Promise.all([this.stopScanning().catch(() => {}), this.stopAll().catch(() => {})]);
     for (const [index, device] of [...this.#devices]) {
       this.#remove(index, device);
       await device.disconnect().catch(() => {});

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { ButtplugClient, type ButtplugClientOptions } from "../../client/client.ts";
-import { InProcessConnector } from "../../client/in_process_connector.ts";
+import {
+  InProcessConnector,
+  type ServerSessionFactory,
+} from "../../client/in_process_connector.ts";
 import {
   ButtplugClientConnectorError,
   ButtplugDeviceError,
@@ -9,7 +12,7 @@ import {
   ButtplugMessageError,
   ButtplugPingError,
 } from "../../protocol/errors.ts";
-import type { DeviceInfo } from "../../protocol/messages.ts";
+import type { DeviceInfo, RawMessage } from "../../protocol/messages.ts";
 import { FakeClock, flushMicrotasks } from "../_helpers/fake_clock.ts";
 import { FakeServer, type FakeServerOptions, SENSOR_DEVICE, TEST_DEVICE } from "./_fake_server.ts";
 
@@ -302,6 +305,28 @@ Deno.test("DeviceList events are diffed by index: add, remove, replace, unchange
   const replacement = client.devices.get(0)!;
   assert.notEqual(replacement, original);
   assert.equal(replacement.name, "Other");
+});
+
+Deno.test("a device announced right after the RequestDeviceList reply is not dropped", async () => {
+  // The device connects just after the server answered RequestDeviceList: the reply (without
+  // it) and the DeviceList event (with it) arrive back to back. The newer event must win.
+  const { client, server, events } = create({ devices: [] });
+  await using _ = client;
+  const factory: ServerSessionFactory = (output) => {
+    const session = server.factory(output);
+    return {
+      async receive(frame) {
+        await session.receive(frame);
+        const names = (frame as RawMessage[]).map((m) => Object.keys(m)[0]);
+        if (names.includes("RequestDeviceList")) server.addDevice(TEST_DEVICE);
+      },
+      close: (reason) => session.close(reason),
+    };
+  };
+  await client.connect(new InProcessConnector(factory));
+  await flushMicrotasks();
+  assert.deepEqual(events, ["added 0"]);
+  assert.deepEqual([...client.devices.keys()], [0], "the connected device is usable");
 });
 
 Deno.test("unknown fields and Output/Input types from the server are ignored", async () => {

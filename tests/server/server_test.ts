@@ -416,6 +416,84 @@ Deno.test("close before the handshake does not touch the devices", async () => {
   assert.deepEqual(s.device!.history, []);
 });
 
+Deno.test("a hung device cannot hold a closing or pinged-out session open forever", async () => {
+  const clock = new FakeClock();
+  await using manager = new DeviceManager({ clock, stopTimeoutMs: 3000 });
+  const hung = createTestDevice({ address: "HUNG" });
+  const other = createTestDevice({ address: "OTHER" });
+  manager.add(hung);
+  manager.add(other);
+  const release = hung.pause(); // the toy stops answering: its stop never settles
+  const closes: string[] = [];
+  const lines: string[] = [];
+  const open = (maxPingTime: number) =>
+    new ButtplugServer({ send() {}, close: (reason) => closes.push(reason) }, {
+      deviceManager: manager,
+      clock,
+      maxPingTime,
+      logger: createLogger("error", (l) => lines.push(l)),
+    });
+
+  try {
+    // The client leaves.
+    const first = open(0);
+    let closed = false;
+    first.addEventListener("close", () => closed = true);
+    await first.receive(handshakeFrame(4));
+    await first.receive(vibrate(2, 9, 1));
+    assert.equal(other.outputValue(0, "Vibrate"), 9);
+    const closing = first.close();
+    await clock.tick(2999);
+    assert.equal(other.outputValue(0, "Vibrate"), 0, "the other device is stopped at once");
+    assert.equal(closed, false);
+    await clock.tick(1);
+    await closing;
+    assert.equal(closed, true, "close completes at the stop deadline");
+    assert.match(lines.join("\n"), /stopping devices on disconnect failed: 1 device\(s\) failed/);
+
+    // The client stops pinging: the transport is closed at the stop deadline too.
+    await using second = open(100);
+    await second.receive(handshakeFrame(4));
+    await clock.tick(100);
+    assert.equal(second.state, "pinged-out");
+    assert.deepEqual(closes, []);
+    await clock.tick(3000);
+    assert.deepEqual(closes, ["ping timeout"]);
+  } finally {
+    release();
+  }
+});
+
+Deno.test("a stuck scan stop does not keep the devices running after the client left", async () => {
+  const unstick: (() => void)[] = [];
+  /** A transport whose scan stop does not complete until the test says so (a wedged adapter). */
+  class StuckScanStop extends SimulatedDeviceSource {
+    override stopScanning(): Promise<void> {
+      void super.stopScanning();
+      return new Promise<void>((r) => unstick.push(r));
+    }
+  }
+  const manager = new DeviceManager();
+  manager.addSource(new StuckScanStop());
+  const device = createTestDevice();
+  manager.add(device);
+  const server = new ButtplugServer({ send() {}, close() {} }, { deviceManager: manager });
+  await server.receive(handshakeFrame(4));
+  await server.receive([{ StartScanning: { Id: 2 } }]);
+  await server.receive(vibrate(3, 15));
+  assert.equal(device.outputValue(0, "Vibrate"), 15);
+  const closed = server.close("client left");
+  await flushMicrotasks();
+  assert.equal(unstick.length, 1, "the scan stop was asked for");
+  assert.equal(device.outputValue(0, "Vibrate"), 0, "the device stopped without waiting for it");
+  unstick.splice(0).forEach((r) => r());
+  await closed;
+  // The manager's own dispose stops scanning again.
+  const disposed = manager[Symbol.asyncDispose]();
+  unstick.splice(0).forEach((r) => r());
+  await disposed;
+});
+
 // ---------------------------------------------------------------------------------------------
 // Devices: order, failures, scope
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import { DeviceManager } from "../../server/devices/manager.ts";
 import { createTestDevice, type SimulatedDevice } from "../../hardware/simulated.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { bodyOf, nameOf, RawWsClient } from "./_ws_client.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
+import { handshakeFrame } from "../_helpers/session_harness.ts";
 import { ButtplugClient } from "../../client/client.ts";
 import { WebSocketConnector } from "../../client/websocket_connector.ts";
 import { ButtplugClientConnectorError, ButtplugError } from "../../protocol/errors.ts";
@@ -177,6 +179,34 @@ Deno.test("websocket: a client arriving while the previous one is being stopped 
   const reply = await second.next();
   assert.equal(nameOf(reply), "ServerInfo");
   assert.equal(fx.server.handler.session?.clientName, "second");
+});
+
+Deno.test("websocket: a hung device does not lock the next client out", async () => {
+  const clock = new FakeClock();
+  const manager = new DeviceManager({ clock, stopTimeoutMs: 5000 });
+  const device = createTestDevice();
+  manager.add(device);
+  await using server = serveWebSocket({ deviceManager: manager, port: 0 });
+  const first = await RawWsClient.connect(server.url);
+  await first.handshake("first");
+  const release = device.pause(); // the toy stops answering: its stop never settles
+  try {
+    const left = nextDisconnect(server);
+    await first.close();
+    while (server.handler.clientConnected) await new Promise((r) => setTimeout(r, 5));
+
+    await using second = await RawWsClient.connect(server.url);
+    second.send(handshakeFrame(4));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(second.received, [], "held while the old session is still stopping");
+    await clock.tick(5000); // the stop deadline passes
+    assert.equal((await left).clientName, "first");
+    assert.equal(nameOf(await second.next()), "ServerInfo");
+    assert.equal(server.handler.session?.clientName, "vectors");
+  } finally {
+    release();
+  }
+  await manager[Symbol.asyncDispose]();
 });
 
 Deno.test("websocket: plain HTTP GET answers a JSON status", async () => {

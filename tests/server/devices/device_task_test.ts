@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../_helpers/fake_clock.ts";
+import { FakeClock, flushMicrotasks } from "../../_helpers/fake_clock.ts";
 import { FakePeripheral } from "../../../hardware/fake_peripheral.ts";
 import { commandsOverlap, DeviceTask, PENDING_LIMIT } from "../../../server/devices/device_task.ts";
 import { write } from "../../../server/devices/protocol.ts";
@@ -186,4 +186,21 @@ Deno.test("flush sends pending commands before the window ends", async () => {
   await task.flush();
   assert.deepEqual(writes(p), [[5]]);
   assert.equal(clock.pending, 0);
+});
+
+Deno.test("idle() on a closed task resolves, even with a write still in flight", async () => {
+  const clock = new FakeClock();
+  const p = new SlowPeripheral({ name: "slow", messageGapMs: 0, clock });
+  await p.connect(BTLE);
+  const task = new DeviceTask({ hardware: p, gapMs: 0, clock });
+  task.enqueue([write("tx", [1], false, "A")]);
+  task.close(); // the device went away mid-write
+  let idle = false;
+  const waiting = task.idle().then(() => idle = true);
+  await flushMicrotasks();
+  assert.equal(idle, true, "nobody waits forever on a closed task");
+  await waiting;
+  p.releases.shift()!(); // the write returns late: nothing else happens
+  await flushMicrotasks();
+  assert.equal(task.pendingCount, 0);
 });

@@ -398,3 +398,97 @@ Deno.test("writeText: ASCII copied byte for byte, other text UTF-8 encoded", () 
   ]);
   assert.deepEqual([...writeText("tx", "é;", false, "f").data], [0xc3, 0xa9, 0x3b]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Review findings: a stop must never be skipped or undone
+// ---------------------------------------------------------------------------------------------
+
+/** A peripheral whose next `failWrites` writes fail (a BLE hiccup), later ones work. */
+class FlakyPeripheral extends FakePeripheral {
+  failWrites = 0;
+  override write(endpoint: string, data: Uint8Array, withResponse: boolean): Promise<void> {
+    if (this.failWrites > 0) {
+      this.failWrites--;
+      return Promise.reject(new Error("BLE write failed"));
+    }
+    return super.write(endpoint, data, withResponse);
+  }
+}
+
+Deno.test("a failed write is not de-duplicated: the next stop is sent again", async () => {
+  const clock = new FakeClock();
+  const peripheral = new FlakyPeripheral({ name: "dev", messageGapMs: 0, clock });
+  await peripheral.connect(SPEC);
+  const calls: string[] = [];
+  await using device = new ProtocolDevice({
+    definition: DEFINITION,
+    handler: recordingHandler(calls),
+    context: new DeviceContext(peripheral, clock),
+    identity: "flaky",
+  });
+  await device.output(1, "Rotate", { Value: 4 });
+  await device.idle();
+  assert.deepEqual(writes(peripheral), [[1, 4]]);
+  // The client's StopCmd: the rotator's stop write is lost on the air.
+  peripheral.failWrites = 1;
+  await device.stop({ featureIndex: 1, outputs: true, inputs: false });
+  await device.idle();
+  assert.deepEqual(writes(peripheral), [], "the stop never reached the toy");
+  // The client leaves: the session stops everything. The rotator must really get its 0 now.
+  await device.stop({ outputs: true, inputs: true });
+  await device.idle();
+  assert.deepEqual(writes(peripheral).filter(([fi]) => fi === 1), [[1, 0]]);
+});
+
+Deno.test("a stop or unsubscribe while a subscribe is in flight ends that subscription", async () => {
+  const log: string[] = [];
+  const gates: (() => void)[] = [];
+  let emit: ((v: number) => void) | undefined;
+  const { device } = await setup({
+    handler: (calls) =>
+      recordingHandler(calls, {
+        async subscribeInput(f, type, ctx) {
+          log.push(`sub ${f.index} ${type}`);
+          await new Promise<void>((resolve) => gates.push(resolve)); // BLE round trip
+          emit = (v) => ctx.emitReading(f.index, type, v);
+        },
+        unsubscribeInput(f, type) {
+          log.push(`unsub ${f.index} ${type}`);
+          emit = undefined;
+          return Promise.resolve();
+        },
+      }),
+  });
+  await using _ = device;
+  const readings: number[] = [];
+  device.addEventListener("reading", (e) => readings.push(e.detail.value));
+
+  // The client subscribes and leaves before the subscription is set up.
+  const subscribing = device.subscribeInput(5, "Pressure");
+  await device.stop({ outputs: true, inputs: true });
+  gates.shift()!();
+  await subscribing;
+  assert.deepEqual(log, ["sub 5 Pressure", "unsub 5 Pressure"], "the late subscription is ended");
+  emit?.(42);
+  assert.deepEqual(readings, []);
+
+  // Same with an explicit Unsubscribe; a later Subscribe works normally.
+  const again = device.subscribeInput(5, "Pressure");
+  await device.unsubscribeInput(5, "Pressure");
+  gates.shift()!();
+  await again;
+  assert.equal(log.at(-1), "unsub 5 Pressure");
+  const third = device.subscribeInput(5, "Pressure");
+  gates.shift()!();
+  await third;
+  emit!(7);
+  assert.deepEqual(readings, [7]);
+  // A stop scoped to another feature leaves a pending subscription alone.
+  await device.unsubscribeInput(5, "Pressure");
+  const fourth = device.subscribeInput(5, "Pressure");
+  await device.stop({ featureIndex: 0, outputs: true, inputs: true });
+  gates.shift()!();
+  await fourth;
+  emit!(8);
+  assert.deepEqual(readings, [7, 8]);
+});

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { DeviceManager } from "../../../server/devices/manager.ts";
-import { createTestDevice, SimulatedDeviceSource } from "../../../hardware/simulated.ts";
+import {
+  createTestDevice,
+  SimulatedDevice,
+  SimulatedDeviceSource,
+  TEST_DEVICE_FEATURES,
+} from "../../../hardware/simulated.ts";
+import { FakeClock, flushMicrotasks } from "../../_helpers/fake_clock.ts";
 
 function events(manager: DeviceManager): string[] {
   const log: string[] = [];
@@ -103,4 +109,104 @@ Deno.test("stopAll stops every device; dispose disconnects them", async () => {
   assert.equal(b.outputs.get(2)?.get("Rotate")?.Value, 0);
   await manager[Symbol.asyncDispose]();
   assert.equal(manager.devices.size, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Review findings: stops must reach every device, in bounded time; a failed scan start retries
+// ---------------------------------------------------------------------------------------------
+
+/** A device whose stop() throws synchronously (a DeviceBackend that is not an async function). */
+class ThrowingStop extends SimulatedDevice {
+  override stop(): Promise<void> {
+    throw new Error("stop exploded");
+  }
+}
+
+Deno.test("stopAll reaches every device even if one device's stop throws synchronously", async () => {
+  await using manager = new DeviceManager();
+  const bad = new ThrowingStop({ name: "Bad", address: "BAD", features: TEST_DEVICE_FEATURES });
+  const good = createTestDevice({ address: "GOOD" });
+  manager.add(bad); // index 0: stopped first
+  manager.add(good);
+  await good.output(0, "Vibrate", { Value: 7 });
+  await assert.rejects(manager.stopAll(), (err: unknown) => {
+    assert.ok(err instanceof AggregateError);
+    assert.match(String(err.errors[0]), /stop exploded/);
+    return true;
+  });
+  assert.equal(good.outputValue(0, "Vibrate"), 0, "the device after the failing one was stopped");
+});
+
+Deno.test("stopAll gives up on a hung device after the stop timeout; the others are stopped", async () => {
+  const clock = new FakeClock();
+  await using manager = new DeviceManager({ clock, stopTimeoutMs: 2000 });
+  const hung = createTestDevice({ address: "HUNG" });
+  const good = createTestDevice({ address: "GOOD" });
+  manager.add(hung);
+  manager.add(good);
+  await good.output(0, "Vibrate", { Value: 7 });
+  const release = hung.pause(); // the toy stops answering
+  let outcome: unknown = "pending";
+  const stopping = manager.stopAll().then(() => outcome = "resolved", (err) => outcome = err);
+  const current = (): unknown => outcome;
+  await clock.tick(1999);
+  assert.equal(good.outputValue(0, "Vibrate"), 0, "the hung device does not hold up the others");
+  assert.equal(current(), "pending", "still waiting for the hung device");
+  await clock.tick(1);
+  await stopping;
+  const error = current();
+  assert.ok(error instanceof AggregateError, `stopAll settles at the deadline (${error})`);
+  assert.match(String(error.errors[0]), /did not stop within 2000 ms/);
+  assert.equal(clock.pending, 0, "no timer left behind");
+  release();
+  assert.throws(() => new DeviceManager({ stopTimeoutMs: 0 }), RangeError);
+});
+
+/** A source whose first startScanning fails (adapter busy), later ones work. */
+class FlakySource extends SimulatedDeviceSource {
+  failures = 1;
+  override startScanning(): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      return Promise.reject(new Error("adapter busy"));
+    }
+    return super.startScanning();
+  }
+}
+
+Deno.test("scanning: a failed start leaves nothing scanning and a retry really starts again", async () => {
+  await using manager = new DeviceManager();
+  const steady = new SimulatedDeviceSource({ name: "steady" });
+  const flaky = new FlakySource({ name: "flaky" });
+  manager.addSource(steady);
+  manager.addSource(flaky);
+  await assert.rejects(manager.startScanning(), /adapter busy/);
+  assert.equal(manager.scanning, false);
+  assert.equal(steady.scanning, false, "the source that did start is not left scanning");
+  await manager.startScanning();
+  assert.equal(flaky.scanning, true, "the retry reached the source");
+  assert.equal(steady.scanning, true);
+  assert.equal(manager.scanning, true);
+});
+
+Deno.test("dispose stops the devices without waiting for a slow scan stop", async () => {
+  const unstick: (() => void)[] = [];
+  class SlowScanStop extends SimulatedDeviceSource {
+    override stopScanning(): Promise<void> {
+      void super.stopScanning();
+      return new Promise<void>((resolve) => unstick.push(resolve));
+    }
+  }
+  const manager = new DeviceManager();
+  manager.addSource(new SlowScanStop());
+  const device = createTestDevice();
+  manager.add(device);
+  await device.output(0, "Vibrate", { Value: 9 });
+  const disposed = manager[Symbol.asyncDispose]();
+  await flushMicrotasks();
+  assert.equal(unstick.length, 1, "the scan stop is under way");
+  assert.equal(device.outputValue(0, "Vibrate"), 0, "the device is already stopped");
+  unstick.forEach((resolve) => resolve());
+  await disposed;
+  assert.equal(device.connected, false);
 });
