@@ -32,9 +32,14 @@
 export * from "./protocol/mod.ts";
 export * from "./client/mod.ts";
 export * from "./server/mod.ts";
+export type * from "./hardware/mod.ts";
 export {
   createTestDevice,
   SimulatedDevice,
+  type SimulatedDeviceOptions,
   SimulatedDeviceSource,
+  type SimulatedDeviceSourceOptions,
+  type SimulatedHistoryEntry,
   TEST_DEVICE_FEATURES,
+  type TestDeviceOptions,
 } from "./hardware/simulated.ts";

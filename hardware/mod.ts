@@ -126,8 +126,11 @@ export interface Advertisement {
 
 /** BLE communication specifier (device config `btle`). */
 export interface BtleSpecifier {
+  /** Advertised names; a trailing `*` is a prefix wildcard. */
   readonly names: readonly string[];
+  /** Manufacturer data that identifies the device. */
   readonly manufacturer_data?: readonly ManufacturerData[];
+  /** Advertised service UUIDs that identify the device. */
   readonly advertised_services?: readonly string[];
   /** service UUID → endpoint name → characteristic UUID. */
   readonly services: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -135,15 +138,21 @@ export interface BtleSpecifier {
 
 /** Serial communication specifier (device config `serial`). */
 export interface SerialSpecifier {
+  /** Port name (`/dev/ttyUSB0`, `COM7`; `default` in the base config). */
   readonly port: string;
+  /** Baud rate. */
   readonly baud_rate: number;
+  /** Data bits. */
   readonly data_bits: number;
+  /** Parity (`N`, `E`, `O`). */
   readonly parity: string;
+  /** Stop bits. */
   readonly stop_bits: number;
 }
 
 /** HID/USB communication specifier (device config `hid` / `usb`). */
 export interface HidSpecifier {
+  /** Vendor/product id pairs. */
   readonly pairs: readonly { readonly vendor_id: number; readonly product_id: number }[];
 }
 

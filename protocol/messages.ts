@@ -122,48 +122,70 @@ export type InputReadingValue = { readonly [K in InputType]?: { readonly Value: 
 
 /** Handshake request. */
 export interface RequestServerInfo {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
+  /** Name of the client application. */
   ClientName: string;
+  /** Spec major version (4). */
   ProtocolVersionMajor: number;
+  /** Spec minor version. */
   ProtocolVersionMinor: number;
 }
 /** Keep-alive. */
 export interface Ping {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
 }
 /** Start looking for devices on every transport. */
 export interface StartScanning {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
 }
 /** Stop looking for devices. */
 export interface StopScanning {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
 }
 /** Ask for the full device list. */
 export interface RequestDeviceList {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
 }
 /** Drive one output of one feature. */
 export interface OutputCmd {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
+  /** Index of the device (from the device list). */
   DeviceIndex: number;
+  /** Index of the feature (`FeatureIndex` in the device's features). */
   FeatureIndex: number;
+  /** The output type and its parameters (exactly one key). */
   Command: OutputCommand;
 }
 /** Read, subscribe to or unsubscribe from one input. */
 export interface InputCmd {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
+  /** Index of the device (from the device list). */
   DeviceIndex: number;
+  /** Index of the feature (`FeatureIndex` in the device's features). */
   FeatureIndex: number;
+  /** Input type to act on. */
   Type: InputType;
+  /** What to do: `Read`, `Subscribe` or `Unsubscribe`. */
   Command: InputCommandType;
 }
 /** Stop outputs and/or input subscriptions, for all devices, one device or one feature. */
 export interface StopCmd {
+  /** Request id (1..2^32-1), echoed by the reply. */
   Id: number;
+  /** Only this device; all devices when omitted. */
   DeviceIndex?: number;
+  /** Only this feature of `DeviceIndex`. */
   FeatureIndex?: number;
+  /** End input subscriptions in scope (default true). */
   Inputs?: boolean;
+  /** Stop outputs in scope (default true). */
   Outputs?: boolean;
 }
 
@@ -184,36 +206,52 @@ export type ClientMessageV4 =
 
 /** Generic success reply. */
 export interface Ok {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
 }
 /** Error reply or event. */
 export interface ErrorMessage {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
+  /** Wire error code (see `ErrorCode`). */
   ErrorCode: number;
+  /** Human-readable description; opaque to programs. */
   ErrorMessage: string;
 }
 /** Handshake reply. */
 export interface ServerInfo {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
+  /** Spec major version (4). */
   ProtocolVersionMajor: number;
+  /** Spec minor version. */
   ProtocolVersionMinor: number;
+  /** Longest gap between Pings the server tolerates, in ms (0 = none). */
   MaxPingTime: number;
+  /** Name of the server. */
   ServerName: string;
 }
 /** Device list reply (`Id` = request) or event (`Id` 0). */
 export interface DeviceList {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
+  /** Connected devices keyed by decimal device index. */
   Devices: Record<string, DeviceInfo>;
 }
 /** Sent when every transport finished scanning by itself. */
 export interface ScanningFinished {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
 }
 /** An input reading: reply to a Read (`Id` = request) or subscription data (`Id` 0). */
 export interface InputReading {
+  /** Message id: the request's id in a reply, 0 for events. */
   Id: number;
+  /** Index of the device (from the device list). */
   DeviceIndex: number;
+  /** Index of the feature (`FeatureIndex` in the device's features). */
   FeatureIndex: number;
+  /** The reading, keyed by its input type. */
   Reading: InputReadingValue;
 }
 
@@ -227,12 +265,23 @@ export type ServerMessageV4 =
   | { InputReading: InputReading };
 
 /** Name of a v4 client message. */
-export type ClientMessageName = keyof UnionToIntersection<ClientMessageV4>;
+export type ClientMessageName =
+  | "RequestServerInfo"
+  | "Ping"
+  | "StartScanning"
+  | "StopScanning"
+  | "RequestDeviceList"
+  | "OutputCmd"
+  | "InputCmd"
+  | "StopCmd";
 /** Name of a v4 server message. */
-export type ServerMessageName = keyof UnionToIntersection<ServerMessageV4>;
-
-type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends
-  ((k: infer I) => void) ? I : never;
+export type ServerMessageName =
+  | "Ok"
+  | "Error"
+  | "ServerInfo"
+  | "DeviceList"
+  | "ScanningFinished"
+  | "InputReading";
 
 /** A message of any version as plain JSON: `{ Name: { ...fields } }`. */
 export type RawMessage = Record<string, Record<string, unknown>>;

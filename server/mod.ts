@@ -60,29 +60,51 @@ export {
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel, silentLogger } from "./log.ts";
 export { ProtocolDeviceSource, type ProtocolDeviceSourceOptions } from "./devices/pipeline.ts";
 export {
+  type BaseDeviceConfig,
+  type ConfigParseOptions,
   createIndexPersister,
   DeviceConfigError,
   DeviceConfiguration,
+  type DeviceConfigurationOptions,
+  type IndexPersister,
   loadDeviceConfiguration,
+  type LoadDeviceConfigurationOptions,
+  type ProtocolCandidate,
+  type ProtocolConfig,
+  type ResolvedDevice,
   saveUserDeviceConfig,
+  type UserDeviceEntry,
+  type UserDeviceIdentifier,
 } from "./devices/config.ts";
-export { listProtocols, type ProtocolInfo } from "./devices/protocol_registry.ts";
-export type {
-  DeviceDefinition,
-  HardwareCommand,
-  ProtocolContext,
-  ProtocolHandler,
-  ProtocolImplementation,
-} from "./devices/protocol.ts";
+export {
+  defaultProtocolRegistry,
+  listProtocols,
+  type ProtocolInfo,
+  ProtocolRegistry,
+} from "./devices/protocol_registry.ts";
+export * from "./devices/protocol.ts";
+export { ProtocolDevice, type ProtocolDeviceOptions } from "./devices/device.ts";
+export { DeviceContext, type Notification, type OutputCacheSink } from "./devices/context.ts";
 export {
   createSimulatedPeripheralManager,
   SIMULATED_FAMILIES,
+  type SimulatedFamily,
+  type SimulatedPeripheralOptions,
 } from "../hardware/simulated_peripherals/mod.ts";
+export {
+  FakePeripheral,
+  FakePeripheralManager,
+  type FakePeripheralManagerOptions,
+  type FakePeripheralOptions,
+  type RecordedCommand,
+} from "../hardware/fake_peripheral.ts";
 export {
   WebSocketDeviceManager,
   type WebSocketDeviceManagerOptions,
 } from "../hardware/websocket_devices.ts";
 export {
+  type LovenseConnectFetch,
   LovenseConnectManager,
   type LovenseConnectManagerOptions,
+  type LovenseConnectToy,
 } from "../hardware/lovense_connect.ts";

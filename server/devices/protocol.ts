@@ -22,9 +22,13 @@ import type { Advertisement, Hardware } from "../../hardware/mod.ts";
 
 /** Write bytes to an endpoint. `cids` drive batching de-duplication (DEVICES.md §3.3). */
 export interface WriteCommand {
+  /** Command kind. */
   readonly kind: "write";
+  /** Endpoint name (`tx`, `rx`, ...). */
   readonly endpoint: string;
+  /** Bytes to write. */
   readonly data: Uint8Array;
+  /** Whether the write waits for the device's acknowledgement (BLE). */
   readonly withResponse: boolean;
   /** Command ids: the feature id (F) or a protocol-wide constant (P). */
   readonly cids: readonly string[];
@@ -32,15 +36,21 @@ export interface WriteCommand {
 
 /** Subscribe to notifications of an endpoint. */
 export interface SubscribeCommand {
+  /** Command kind. */
   readonly kind: "subscribe";
+  /** Endpoint name (`tx`, `rx`, ...). */
   readonly endpoint: string;
+  /** Command id used to de-duplicate inside the batching window. */
   readonly cid: string;
 }
 
 /** Unsubscribe from notifications of an endpoint. */
 export interface UnsubscribeCommand {
+  /** Command kind. */
   readonly kind: "unsubscribe";
+  /** Endpoint name (`tx`, `rx`, ...). */
   readonly endpoint: string;
+  /** Command id used to de-duplicate inside the batching window. */
   readonly cid: string;
 }
 
@@ -247,17 +257,23 @@ export type KeepaliveStrategy =
 
 /** The stateful encoder produced by `initialize`. Unimplemented output types are refused. */
 export interface ProtocolHandler {
-  /** `s` in 0..hi. */
+  /** Vibration speed `s` in 0..hi. */
   vibrate?(feature: FeatureDefinition, s: number): HardwareCommand[];
   /** `s` signed for bidirectional rotators (negative = counter-clockwise). */
   rotate?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Oscillation (thrust, swing) speed `s` in 0..hi. */
   oscillate?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Squeeze / air pump level `s` in 0..hi (0 = release). */
   constrict?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Spray / lube level `s` in 0..hi. */
   spray?(feature: FeatureDefinition, s: number): HardwareCommand[];
   /** `s` signed (heat +, cool −). */
   temperature?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Light brightness `s` in 0..hi. */
   led?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Move to position `s` as fast as possible. */
   position?(feature: FeatureDefinition, s: number): HardwareCommand[];
+  /** Move to position `s` over `durationMs` milliseconds. */
   hwPositionWithDuration?(
     feature: FeatureDefinition,
     s: number,

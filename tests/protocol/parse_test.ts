@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { ButtplugError, ErrorCode } from "../../protocol/errors.ts";
-import type { SpecVersion } from "../../protocol/messages.ts";
+import type {
+  ClientMessageName,
+  ClientMessageV4,
+  ServerMessageName,
+  ServerMessageV4,
+  SpecVersion,
+} from "../../protocol/messages.ts";
 import {
   type AnyClientMessageName,
   MAX_U32,
@@ -429,4 +435,17 @@ Deno.test("OutputCmd: a one-element Value array (npm buttplug@4.0.2) is read as 
     assert.equal((r as ButtplugError).code, 3);
     assert.equal((r as ButtplugError).id, 4);
   }
+});
+
+Deno.test("message name unions match the v4 message unions", () => {
+  // Compile-time: every v4 message key is a listed name and every listed name is a message.
+  type ClientKeys = ClientMessageV4 extends infer M ? M extends unknown ? keyof M : never : never;
+  type ServerKeys = ServerMessageV4 extends infer M ? M extends unknown ? keyof M : never : never;
+  const client: [ClientKeys] extends [ClientMessageName]
+    ? [ClientMessageName] extends [ClientKeys] ? true : false
+    : false = true;
+  const server: [ServerKeys] extends [ServerMessageName]
+    ? [ServerMessageName] extends [ServerKeys] ? true : false
+    : false = true;
+  assert.ok(client && server);
 });
