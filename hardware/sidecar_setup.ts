@@ -24,6 +24,8 @@ import bleSrc from "./sidecar/ble.mjs" with { type: "text" };
 import serialSrc from "./sidecar/serial.mjs" with { type: "text" };
 import hidSrc from "./sidecar/hid.mjs" with { type: "text" };
 import usbSrc from "./sidecar/usb.mjs" with { type: "text" };
+import scanLoopSrc from "./sidecar/scan_loop.mjs" with { type: "text" };
+import deviceTableSrc from "./sidecar/device_table.mjs" with { type: "text" };
 import packageJsonSrc from "./sidecar/package.json" with { type: "text" };
 import packageLockSrc from "./sidecar/package-lock.json" with { type: "text" };
 
@@ -36,6 +38,8 @@ export const SIDECAR_FILES: Readonly<Record<string, string>> = Object.freeze({
   "serial.mjs": serialSrc,
   "hid.mjs": hidSrc,
   "usb.mjs": usbSrc,
+  "scan_loop.mjs": scanLoopSrc,
+  "device_table.mjs": deviceTableSrc,
   "package.json": packageJsonSrc,
   "package-lock.json": packageLockSrc,
 });

@@ -23,6 +23,7 @@ import {
   describeLoadError,
   ErrorCodes,
   normalizeUuid,
+  requireAvailable,
   SidecarError,
   toSidecarError,
   withTimeout,
@@ -220,15 +221,6 @@ export class BleTransport extends EventEmitter {
     });
   }
 
-  #requireAvailable() {
-    if (!this.status.available) {
-      throw new SidecarError(
-        ErrorCodes.unavailable,
-        `btle unavailable: ${this.status.reason}`,
-      );
-    }
-  }
-
   /**
    * Starts scanning (no service filter at the adapter, duplicates allowed). The optional filter
    * limits which advertisements are reported: any name pattern (trailing `*` = prefix), any
@@ -237,7 +229,7 @@ export class BleTransport extends EventEmitter {
    * @returns {Promise<void>}
    */
   async startScan(filter = {}) {
-    this.#requireAvailable();
+    requireAvailable(this);
     this.#filter = {
       names: filter.names ?? [],
       services: (filter.services ?? []).map(normalizeUuid).filter(Boolean),
@@ -412,7 +404,7 @@ export class BleTransport extends EventEmitter {
    * @returns {Promise<BleDevice>}
    */
   async connect(params) {
-    this.#requireAvailable();
+    requireAvailable(this);
     const { address, timeoutMs } = params;
     const p = this.#peripherals.get(address);
     if (!p) {

@@ -12,12 +12,14 @@
  * @module
  */
 import { EventEmitter } from "node:events";
+import { DeviceTable } from "./device_table.mjs";
+import { hasPair, ScanLoop } from "./scan_loop.mjs";
 import {
   describeLoadError,
   ErrorCodes,
+  requireAvailable,
   settle,
   SidecarError,
-  toSidecarError,
   withTimeout,
 } from "./util.mjs";
 
@@ -46,8 +48,6 @@ export class HidTransport extends EventEmitter {
   name = "hid";
   /** @type {{ available: boolean, reason?: string }} */
   status = { available: false, reason: "not initialised" };
-  /** Whether the enumeration loop is running. */
-  scanning = false;
 
   #injected;
   #load;
@@ -55,12 +55,18 @@ export class HidTransport extends EventEmitter {
   #hid = null;
   /** @type {{ vendorId: number, productId: number }[]} */
   #pairs = [];
-  #intervalMs = HID_SCAN_INTERVAL_MS;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #timer;
-  /** @type {Set<string>} open (or opening) addresses */
-  #open = new Set();
-  #polling = false;
+  /** @type {DeviceTable<HidDevice>} open (or opening) addresses */
+  #open = new DeviceTable("HID device");
+  #loop = new ScanLoop({
+    list: async () => (await this.list()).devices,
+    address: (d) => d.address,
+    isOpen: (address) => this.#open.has(address),
+    report: (d) => {
+      if (this.#pairs.length > 0 && !hasPair(this.#pairs, d)) return;
+      this.emit("found", { transport: "hid", ...d });
+    },
+    failed: (err) => this.emit("log", "warn", `hid enumeration failed: ${err?.message ?? err}`),
+  });
 
   /** @param {{ hid?: any, loadHid?: () => Promise<any> }} options */
   constructor(options) {
@@ -85,13 +91,9 @@ export class HidTransport extends EventEmitter {
     return this.status;
   }
 
-  #requireAvailable() {
-    if (!this.status.available) {
-      throw new SidecarError(
-        ErrorCodes.unavailable,
-        `hid unavailable: ${this.status.reason}`,
-      );
-    }
+  /** Whether the enumeration loop is running. */
+  get scanning() {
+    return this.#loop.running;
   }
 
   /**
@@ -99,7 +101,7 @@ export class HidTransport extends EventEmitter {
    * @returns {Promise<{ devices: { address: string, name: string, vendorId: number, productId: number, path?: string }[] }>}
    */
   async list() {
-    this.#requireAvailable();
+    requireAvailable(this);
     const seen = new Map();
     for (const d of await this.#hid.devicesAsync()) {
       if (!d.serialNumber || seen.has(d.serialNumber)) continue;
@@ -123,53 +125,19 @@ export class HidTransport extends EventEmitter {
    * @returns {Promise<void>}
    */
   async startScan(params = {}) {
-    this.#requireAvailable();
+    requireAvailable(this);
     this.#pairs = [...(params.pairs ?? [])];
-    this.#intervalMs = params.intervalMs ?? HID_SCAN_INTERVAL_MS;
-    clearTimeout(this.#timer);
-    this.scanning = true;
-    await this.pollOnce();
-    this.#schedule();
-  }
-
-  #schedule() {
-    if (!this.scanning) return;
-    this.#timer = setTimeout(() => {
-      this.pollOnce().finally(() => this.#schedule());
-    }, this.#intervalMs);
-    this.#timer.unref?.();
+    await this.#loop.start(params.intervalMs ?? HID_SCAN_INTERVAL_MS);
   }
 
   /** One enumeration round: emits `found` for every matching device that is not open. */
-  async pollOnce() {
-    if (this.#polling || !this.scanning) return;
-    this.#polling = true;
-    try {
-      const { devices } = await this.list();
-      for (const d of devices) {
-        if (!this.scanning || this.#open.has(d.address)) continue;
-        if (
-          this.#pairs.length > 0 &&
-          !this.#pairs.some((p) => p.vendorId === d.vendorId && p.productId === d.productId)
-        ) continue;
-        this.emit("found", { transport: "hid", ...d });
-      }
-    } catch (err) {
-      this.emit(
-        "log",
-        "warn",
-        `hid enumeration failed: ${err?.message ?? err}`,
-      );
-    } finally {
-      this.#polling = false;
-    }
+  pollOnce() {
+    return this.#loop.pollOnce();
   }
 
   /** Stops the loop. @returns {Promise<void>} */
   stopScan() {
-    this.scanning = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#loop.stop();
     return Promise.resolve();
   }
 
@@ -179,16 +147,9 @@ export class HidTransport extends EventEmitter {
    * @returns {Promise<HidDevice>}
    */
   async connect(params) {
-    this.#requireAvailable();
+    requireAvailable(this);
     const { address } = params;
-    if (this.#open.has(address)) {
-      throw new SidecarError(
-        ErrorCodes.busy,
-        `HID device ${address} is already open`,
-      );
-    }
-    this.#open.add(address);
-    try {
+    return await this.#open.open(address, async () => {
       let path = params.path;
       let name = "";
       if (!path) {
@@ -220,13 +181,8 @@ export class HidTransport extends EventEmitter {
           // name stays empty
         }
       }
-      const device = new HidDevice(dev, address, name);
-      device.once("closed", () => this.#open.delete(address));
-      return device;
-    } catch (err) {
-      this.#open.delete(address);
-      throw toSidecarError(err);
-    }
+      return new HidDevice(dev, address, name);
+    });
   }
 
   /** Stops the loop; devices are closed by the router. @returns {Promise<void>} */

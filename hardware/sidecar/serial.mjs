@@ -16,9 +16,12 @@ import { access, constants } from "node:fs/promises";
 import { read as fsRead } from "node:fs";
 import { promisify } from "node:util";
 import { Buffer } from "node:buffer";
+import { DeviceTable } from "./device_table.mjs";
+import { ScanLoop } from "./scan_loop.mjs";
 import {
   describeLoadError,
   ErrorCodes,
+  requireAvailable,
   settle,
   SidecarError,
   toSidecarError,
@@ -205,8 +208,6 @@ export class SerialTransport extends EventEmitter {
   name = "serial";
   /** @type {{ available: boolean, reason?: string }} */
   status = { available: false, reason: "not initialised" };
-  /** Whether a scan loop is running. */
-  scanning = false;
   /** Why port listing does not work (undefined when it does). */
   listingProblem = undefined;
 
@@ -217,12 +218,21 @@ export class SerialTransport extends EventEmitter {
   #SerialPort = null;
   /** @type {string[]} */
   #ports = [];
-  #intervalMs = SERIAL_SCAN_INTERVAL_MS;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #timer;
-  /** @type {Set<string>} open (or opening) paths */
-  #open = new Set();
-  #polling = false;
+  /** @type {DeviceTable<SerialDevice>} open (or opening) paths */
+  #open = new DeviceTable("serial port");
+  #loop = new ScanLoop({
+    list: async () => (await this.list()).ports,
+    address: (p) => p.path,
+    isOpen: (path) => this.#open.has(path),
+    report: (p) =>
+      this.emit("found", {
+        transport: "serial",
+        address: p.path,
+        name: `Serial Port Device ${p.path}`,
+        ...p,
+      }),
+    failed: (err) => this.emit("log", "warn", `serial listing failed: ${err?.message ?? err}`),
+  });
 
   /** @param {{ SerialPort?: any, loadSerialPort?: () => Promise<any>, exists?: (path: string) => Promise<boolean> }} options */
   constructor(options) {
@@ -257,13 +267,9 @@ export class SerialTransport extends EventEmitter {
     return this.status;
   }
 
-  #requireAvailable() {
-    if (!this.status.available) {
-      throw new SidecarError(
-        ErrorCodes.unavailable,
-        `serial unavailable: ${this.status.reason}`,
-      );
-    }
+  /** Whether a scan loop is running. */
+  get scanning() {
+    return this.#loop.running;
   }
 
   /**
@@ -272,7 +278,7 @@ export class SerialTransport extends EventEmitter {
    * @returns {Promise<{ ports: { path: string, manufacturer?: string, serialNumber?: string, vendorId?: number, productId?: number }[], limited?: string }>}
    */
   async list(explicit = this.#ports) {
-    this.#requireAvailable();
+    requireAvailable(this);
     /** @type {Map<string, any>} */
     const ports = new Map();
     let limited;
@@ -308,50 +314,19 @@ export class SerialTransport extends EventEmitter {
    * @returns {Promise<void>}
    */
   async startScan(params = {}) {
-    this.#requireAvailable();
+    requireAvailable(this);
     this.#ports = [...(params.ports ?? [])];
-    this.#intervalMs = params.intervalMs ?? SERIAL_SCAN_INTERVAL_MS;
-    clearTimeout(this.#timer);
-    this.scanning = true;
-    await this.pollOnce();
-    this.#schedule();
-  }
-
-  #schedule() {
-    if (!this.scanning) return;
-    this.#timer = setTimeout(() => {
-      this.pollOnce().finally(() => this.#schedule());
-    }, this.#intervalMs);
-    this.#timer.unref?.();
+    await this.#loop.start(params.intervalMs ?? SERIAL_SCAN_INTERVAL_MS);
   }
 
   /** One listing round: emits `found` for every present port that is not open. */
-  async pollOnce() {
-    if (this.#polling || !this.scanning) return;
-    this.#polling = true;
-    try {
-      const { ports } = await this.list();
-      for (const p of ports) {
-        if (!this.scanning || this.#open.has(p.path)) continue;
-        this.emit("found", {
-          transport: "serial",
-          address: p.path,
-          name: `Serial Port Device ${p.path}`,
-          ...p,
-        });
-      }
-    } catch (err) {
-      this.emit("log", "warn", `serial listing failed: ${err?.message ?? err}`);
-    } finally {
-      this.#polling = false;
-    }
+  pollOnce() {
+    return this.#loop.pollOnce();
   }
 
   /** Stops the listing loop. @returns {Promise<void>} */
   stopScan() {
-    this.scanning = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#loop.stop();
     return Promise.resolve();
   }
 
@@ -361,35 +336,27 @@ export class SerialTransport extends EventEmitter {
    * @returns {Promise<SerialDevice>}
    */
   async connect(params) {
-    this.#requireAvailable();
+    requireAvailable(this);
     const path = params.address;
     const settings = portSettings(params);
-    if (this.#open.has(path)) {
-      throw new SidecarError(
-        ErrorCodes.busy,
-        `serial port ${path} is already open`,
-      );
-    }
-    this.#open.add(path);
-    const port = new this.#SerialPort({ path, ...settings, autoOpen: false });
-    try {
-      await withTimeout(
-        new Promise((resolve, reject) =>
-          port.open((err) => err ? reject(err) : resolve(undefined))
-        ),
-        params.timeoutMs,
-        `opening ${path}`,
-      );
-    } catch (err) {
-      this.#open.delete(path);
-      if (port.isOpen) port.close(() => {});
-      const e = toSidecarError(err);
-      if (/ENOENT|No such file/.test(e.message)) e.code = ErrorCodes.notFound;
-      throw e;
-    }
-    const device = new SerialDevice(port, path);
-    device.once("closed", () => this.#open.delete(path));
-    return device;
+    return await this.#open.open(path, async () => {
+      const port = new this.#SerialPort({ path, ...settings, autoOpen: false });
+      try {
+        await withTimeout(
+          new Promise((resolve, reject) =>
+            port.open((err) => err ? reject(err) : resolve(undefined))
+          ),
+          params.timeoutMs,
+          `opening ${path}`,
+        );
+      } catch (err) {
+        if (port.isOpen) port.close(() => {});
+        const e = toSidecarError(err);
+        if (/ENOENT|No such file/.test(e.message)) e.code = ErrorCodes.notFound;
+        throw e;
+      }
+      return new SerialDevice(port, path);
+    });
   }
 
   /** Stops the loop; devices are closed by the router. @returns {Promise<void>} */

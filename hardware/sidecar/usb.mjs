@@ -26,12 +26,14 @@
  */
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
+import { DeviceTable } from "./device_table.mjs";
+import { hasPair, ScanLoop } from "./scan_loop.mjs";
 import {
   describeLoadError,
   ErrorCodes,
+  requireAvailable,
   settle,
   SidecarError,
-  toSidecarError,
   withTimeout,
 } from "./util.mjs";
 
@@ -166,8 +168,6 @@ export class UsbTransport extends EventEmitter {
   name = "usb";
   /** @type {{ available: boolean, reason?: string }} */
   status = { available: false, reason: "not initialised" };
-  /** Whether the enumeration loop is running. */
-  scanning = false;
 
   #injected;
   #load;
@@ -175,16 +175,34 @@ export class UsbTransport extends EventEmitter {
   #usb = null;
   /** @type {{ vendorId: number, productId: number }[]} */
   #pairs = [];
-  #intervalMs = USB_SCAN_INTERVAL_MS;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #timer;
-  /** @type {Map<string, UsbDevice | null>} open (device) or opening (null) addresses */
-  #open = new Map();
-  #polling = false;
+  /** @type {DeviceTable<UsbDevice>} open (or opening) addresses */
+  #open = new DeviceTable("USB device", {
+    onChange: () => this.#watchDetach(this.#open.size > 0),
+  });
+  #loop = new ScanLoop({
+    list: async () => (await this.list()).devices,
+    address: (d) => d.address,
+    isOpen: (address) => this.#open.has(address),
+    report: (d) => {
+      // Without pairs every device but hubs.
+      const wanted = this.#pairs.length === 0
+        ? d.deviceClass !== HUB_CLASS
+        : hasPair(this.#pairs, d);
+      if (!wanted) return;
+      this.emit("found", {
+        transport: "usb",
+        address: d.address,
+        name: d.name,
+        vendorId: d.vendorId,
+        productId: d.productId,
+      });
+    },
+    failed: (err) => this.emit("log", "warn", `usb enumeration failed: ${err?.message ?? err}`),
+  });
   /** @param {any} dev */
   #onDetach = (dev) => {
-    for (const device of this.#open.values()) {
-      if (device?.matches(dev)) device.gone("the USB device was unplugged");
+    for (const device of this.#open.devices()) {
+      if (device.matches(dev)) device.gone("the USB device was unplugged");
     }
   };
   #watchingDetach = false;
@@ -233,18 +251,14 @@ export class UsbTransport extends EventEmitter {
     return this.status;
   }
 
-  #requireAvailable() {
-    if (!this.status.available) {
-      throw new SidecarError(
-        ErrorCodes.unavailable,
-        `usb unavailable: ${this.status.reason}`,
-      );
-    }
+  /** Whether the enumeration loop is running. */
+  get scanning() {
+    return this.#loop.running;
   }
 
   /** @returns {any[]} */
   #enumerate() {
-    this.#requireAvailable();
+    requireAvailable(this);
     try {
       return this.#usb.getDeviceList();
     } catch (err) {
@@ -273,60 +287,19 @@ export class UsbTransport extends EventEmitter {
    * @returns {Promise<void>}
    */
   async startScan(params = {}) {
-    this.#requireAvailable();
+    requireAvailable(this);
     this.#pairs = [...(params.pairs ?? [])];
-    this.#intervalMs = params.intervalMs ?? USB_SCAN_INTERVAL_MS;
-    clearTimeout(this.#timer);
-    this.scanning = true;
-    await this.pollOnce();
-    this.#schedule();
-  }
-
-  #schedule() {
-    if (!this.scanning) return;
-    this.#timer = setTimeout(() => {
-      this.pollOnce().finally(() => this.#schedule());
-    }, this.#intervalMs);
-    this.#timer.unref?.();
+    await this.#loop.start(params.intervalMs ?? USB_SCAN_INTERVAL_MS);
   }
 
   /** One enumeration round: emits `found` for every matching device that is not open. */
-  async pollOnce() {
-    if (this.#polling || !this.scanning) return;
-    this.#polling = true;
-    try {
-      const { devices } = await this.list();
-      for (const d of devices) {
-        if (!this.scanning || this.#open.has(d.address)) continue;
-        if (
-          this.#pairs.length === 0
-            ? d.deviceClass === HUB_CLASS
-            : !this.#pairs.some((p) => p.vendorId === d.vendorId && p.productId === d.productId)
-        ) continue;
-        this.emit("found", {
-          transport: "usb",
-          address: d.address,
-          name: d.name,
-          vendorId: d.vendorId,
-          productId: d.productId,
-        });
-      }
-    } catch (err) {
-      this.emit(
-        "log",
-        "warn",
-        `usb enumeration failed: ${err?.message ?? err}`,
-      );
-    } finally {
-      this.#polling = false;
-    }
+  pollOnce() {
+    return this.#loop.pollOnce();
   }
 
   /** Stops the loop. @returns {Promise<void>} */
   stopScan() {
-    this.scanning = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#loop.stop();
     return Promise.resolve();
   }
 
@@ -339,16 +312,9 @@ export class UsbTransport extends EventEmitter {
    * @returns {Promise<UsbDevice>}
    */
   async connect(params) {
-    this.#requireAvailable();
+    requireAvailable(this);
     const { address } = params;
-    if (this.#open.has(address)) {
-      throw new SidecarError(
-        ErrorCodes.busy,
-        `USB device ${address} is already open`,
-      );
-    }
-    this.#open.set(address, null);
-    try {
+    return await this.#open.open(address, async () => {
       const dev = this.#enumerate().find((d) => usbAddress(d) === address);
       const desc = dev?.deviceDescriptor;
       if (
@@ -364,22 +330,18 @@ export class UsbTransport extends EventEmitter {
           `no USB device${ids} at ${address}`,
         );
       }
-      const device = await withTimeout(
-        UsbDevice.open(dev, address, this.#usb, params.timeoutMs, params.closeControl),
+      return await withTimeout(
+        UsbDevice.open(
+          dev,
+          address,
+          this.#usb,
+          params.timeoutMs,
+          params.closeControl,
+        ),
         params.timeoutMs,
         `opening USB device ${address}`,
       );
-      this.#open.set(address, device);
-      this.#watchDetach(true);
-      device.once("closed", () => {
-        if (this.#open.get(address) === device) this.#open.delete(address);
-        this.#watchDetach(this.#open.size > 0);
-      });
-      return device;
-    } catch (err) {
-      if (this.#open.get(address) === null) this.#open.delete(address);
-      throw toSidecarError(err);
-    }
+    });
   }
 
   /** Hot-plug `detach` events are only listened to while a device is open. @param {boolean} on */
@@ -728,7 +690,11 @@ export class UsbDevice extends EventEmitter {
     if (this.closeControl) {
       const { setup, data } = this.closeControl;
       try {
-        await withTimeout(this.control(setup, data, 500), 600, `stopping ${this.address}`);
+        await withTimeout(
+          this.control(setup, data, 500),
+          600,
+          `stopping ${this.address}`,
+        );
       } catch (err) {
         this.emit(
           "log",

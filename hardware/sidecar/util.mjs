@@ -1,7 +1,8 @@
 // deno-lint-ignore-file explicit-module-boundary-types -- plain JavaScript for Node; types are in JSDoc
 /**
- * Small helpers shared by the sidecar modules: wire errors, byte validation, BLE UUID
- * normalisation, timeouts and human-readable reasons for native module load failures.
+ * Small helpers shared by the sidecar modules: wire errors, transport availability, byte
+ * validation, BLE UUID normalisation, timeouts and human-readable reasons for native module load
+ * failures.
  *
  * @module
  */
@@ -58,6 +59,20 @@ export function toSidecarError(err, code = ErrorCodes.io) {
   if (err instanceof SidecarError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new SidecarError(code, message, { cause: err });
+}
+
+/**
+ * Throws an `unavailable` SidecarError (with the transport's reason) unless the transport is
+ * available.
+ * @param {{ name: string, status: { available: boolean, reason?: string } }} transport
+ */
+export function requireAvailable(transport) {
+  if (!transport.status.available) {
+    throw new SidecarError(
+      ErrorCodes.unavailable,
+      `${transport.name} unavailable: ${transport.status.reason}`,
+    );
+  }
 }
 
 /** Largest byte payload accepted in one request. */

@@ -42,11 +42,13 @@ async function fakeNpm(
 Deno.test("the embedded sidecar sources are the files of hardware/sidecar/", async () => {
   assert.deepEqual(Object.keys(SIDECAR_FILES).sort(), [
     "ble.mjs",
+    "device_table.mjs",
     "hid.mjs",
     "main.mjs",
     "package-lock.json",
     "package.json",
     "router.mjs",
+    "scan_loop.mjs",
     "serial.mjs",
     "usb.mjs",
     "util.mjs",
