@@ -62,6 +62,8 @@ export interface CliOptions {
   readonly lovenseConnect: boolean;
   /** `--lovense-connect-host` (repeatable): Lovense Connect app addresses, skipping the lookup. */
   readonly lovenseConnectHosts: readonly string[];
+  /** `--use-lovense-dongle-hid`: find Lovense toys through Lovense's USB Bluetooth dongle. */
+  readonly lovenseDongleHid: boolean;
 }
 
 /** A command-line error: one line for stderr (exit code 2). */
@@ -115,6 +117,10 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "use-serial", help: "Use serial port devices." },
   { name: "use-hid", help: "Use HID devices." },
   { name: "use-usb", help: "Use raw (non-HID) USB devices, such as the Rez TranceVibrator." },
+  {
+    name: "use-lovense-dongle-hid",
+    help: "Find Lovense toys through Lovense's USB Bluetooth dongle (HID 1915:520A).",
+  },
   { name: "no-hardware", help: "Use no hardware transport at all (simulated devices only)." },
   {
     name: "node-path",
@@ -223,6 +229,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
   let deviceWebSocketPort: number | undefined;
   let lovenseConnect = false;
   const lovenseConnectHosts: string[] = [];
+  let lovenseDongleHid = false;
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -334,6 +341,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
       case "use-lovense-connect":
         lovenseConnect = true;
         break;
+      case "use-lovense-dongle-hid":
+        lovenseDongleHid = true;
+        break;
       case "lovense-connect-host":
         if (!/^(https?:\/\/)?[\w.-]+:\d{1,5}\/?$/.test(v)) {
           return { error: `--lovense-connect-host must look like http://IP:PORT, got '${v}'` };
@@ -365,6 +375,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
         "--no-hardware cannot be combined with --use-bluetooth-le/--use-serial/--use-hid/--use-usb",
     };
   }
+  if (noHardware && lovenseDongleHid) {
+    return { error: "--no-hardware cannot be combined with --use-lovense-dongle-hid" };
+  }
   if (json && !listProtocols) return { error: "--json only goes with --list-protocols" };
   const hardware = noHardware
     ? []
@@ -391,6 +404,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | CliError {
     ...(deviceWebSocketPort === undefined ? {} : { deviceWebSocketPort }),
     lovenseConnect,
     lovenseConnectHosts,
+    lovenseDongleHid,
   };
 }
 

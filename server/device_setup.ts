@@ -13,6 +13,7 @@
 import type { HardwareManager } from "../hardware/mod.ts";
 import { createTestDevice } from "../hardware/simulated.ts";
 import { LovenseConnectManager } from "../hardware/lovense_connect.ts";
+import { LovenseDongleManager } from "../hardware/lovense_dongle.ts";
 import { scanOptionsFor, SidecarProcess } from "../hardware/sidecar.ts";
 import { WebSocketDeviceManager } from "../hardware/websocket_devices.ts";
 import { createSimulatedPeripheralManager } from "../hardware/simulated_peripherals/mod.ts";
@@ -51,6 +52,8 @@ export interface DeviceSetupOptions {
   readonly lovenseConnect?: boolean;
   /** Lovense Connect app addresses (no Internet lookup when given). */
   readonly lovenseConnectHosts?: readonly string[];
+  /** Find Lovense toys through the Lovense USB dongle (needs the sidecar's HID transport). */
+  readonly lovenseDongleHid?: boolean;
   /** Where life-cycle lines go. */
   readonly logger: Logger;
   /** How long to wait for simulated peripherals to finish connecting (default 5000 ms). */
@@ -111,7 +114,7 @@ export async function setUpDevices(options: DeviceSetupOptions): Promise<DeviceS
   }
 
   let sidecar: SidecarProcess | undefined;
-  const hardwareReady = options.hardware.length === 0
+  const hardwareReady = options.hardware.length === 0 && !options.lovenseDongleHid
     ? Promise.resolve()
     : startHardware(options, config, deviceManager).then(
       (started) => {
@@ -119,7 +122,7 @@ export async function setUpDevices(options: DeviceSetupOptions): Promise<DeviceS
       },
       (err) => {
         logger.error(
-          `hardware (${options.hardware.join(", ")}) unavailable: ${(err as Error).message}; ` +
+          `hardware unavailable: ${(err as Error).message}; ` +
             "serving simulated devices only",
         );
       },
@@ -225,8 +228,12 @@ async function startHardware(
   deviceManager: DeviceManager,
 ): Promise<SidecarProcess> {
   const { logger } = options;
+  // The dongle is a HID device: it needs the HID transport even when HID toys were not asked for.
+  const transports = options.lovenseDongleHid && !options.hardware.includes("hid")
+    ? [...options.hardware, "hid" as const]
+    : options.hardware;
   const sidecar = await SidecarProcess.start({
-    transports: options.hardware,
+    transports,
     nodePath: options.nodePath,
     bleAdapter: options.bleAdapter,
     logger,
@@ -240,6 +247,16 @@ async function startHardware(
   if (options.hardware.includes("usb")) {
     // Raw USB: only the vendor/product pairs of the config's `usb` specifiers are reported.
     await sidecar.manager("usb").configure(scanOptionsFor("usb", config.specifiers()));
+  }
+  if (options.lovenseDongleHid) {
+    managers.push(
+      new LovenseDongleManager({
+        hid: sidecar.manager("hid"),
+        // With HID toys on, that manager's own scans also report the dongle.
+        manageHidScan: !options.hardware.includes("hid"),
+        logger,
+      }),
+    );
   }
   deviceManager.addSource(
     new ProtocolDeviceSource({ managers, config, logger, name: "hardware" }),

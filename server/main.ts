@@ -107,8 +107,9 @@ export async function main(args: readonly string[], io: MainIo = defaultIo): Pro
     return 1;
   }
   const { deviceManager } = devices;
-  if (parsed.hardware.length === 0) logger.info("hardware transports: none (--no-hardware)");
-  else logger.info(`hardware transports: ${parsed.hardware.join(", ")} (starting the sidecar)`);
+  const transports = [...parsed.hardware, ...(parsed.lovenseDongleHid ? ["lovense dongle"] : [])];
+  if (transports.length === 0) logger.info("hardware transports: none (--no-hardware)");
+  else logger.info(`hardware transports: ${transports.join(", ")} (starting the sidecar)`);
 
   // Listen for signals before announcing the address, so a signal right after is handled.
   const stop = (io.stopSignal ?? processStopSignal)();

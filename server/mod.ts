@@ -108,3 +108,12 @@ export {
   type LovenseConnectManagerOptions,
   type LovenseConnectToy,
 } from "../hardware/lovense_connect.ts";
+export {
+  LOVENSE_DONGLE_PRODUCT_ID,
+  LOVENSE_DONGLE_VENDOR_ID,
+  type LovenseDongleConnector,
+  LovenseDongleManager,
+  type LovenseDongleManagerOptions,
+  type LovenseDongleState,
+  type LovenseDongleToyHardware,
+} from "../hardware/lovense_dongle.ts";

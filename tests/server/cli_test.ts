@@ -47,6 +47,7 @@ Deno.test("cli: defaults match Intiface Engine", () => {
     json: false,
     lovenseConnect: false,
     lovenseConnectHosts: [],
+    lovenseDongleHid: false,
   });
 });
 
@@ -95,8 +96,10 @@ Deno.test("cli: every flag, in --flag value and --flag=value forms", () => {
       deviceWebSocketPort: 54000,
       lovenseConnect: true,
       lovenseConnectHosts: ["http://192.168.1.5:20010"],
+      lovenseDongleHid: false,
     },
   );
+  assert.equal(parsed(["--use-lovense-dongle-hid"]).lovenseDongleHid, true);
   assert.equal(parsed(["--use-device-websocket-server"]).deviceWebSocketPort, 54817);
   assert.equal(parsed(["--use-lovense-connect"]).lovenseConnect, true);
   assert.deepEqual(
@@ -136,6 +139,7 @@ Deno.test("cli: bad command lines give one clear error", () => {
   assert.match(parseError(["--log", "loud"]), /--log must be one of error, warn, info/);
   assert.match(parseError(["--simulate", "a,,b"]), /--simulate needs a comma-separated list/);
   assert.equal(parseError(["--json"]), "--json only goes with --list-protocols");
+  assert.match(parseError(["--no-hardware", "--use-lovense-dongle-hid"]), /cannot be combined/);
   assert.match(parseError(["--ble-adapter", "bt0"]), /--ble-adapter must look like hci0/);
   assert.match(parseError(["--lovense-connect-host", "x"]), /must look like http:\/\/IP:PORT/);
   assert.match(parseError(["--device-websocket-server-port", "70000"]), /from 0 to 65535/);
