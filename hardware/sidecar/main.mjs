@@ -7,7 +7,7 @@
  * (environment: `BUTTPLUG_BLE_ADAPTER`, `BUTTPLUG_SIDECAR_TRANSPORTS`).
  *
  * stdout carries protocol lines only: `console` is redirected to stderr because native modules
- * print there. The process exits when stdin closes (or on SIGTERM/SIGINT), after stopping scans
+ * print there. The process exits when stdin closes (or 10 s after SIGTERM/SIGINT), after stopping scans
  * and closing every open device.
  *
  * @module
@@ -110,7 +110,21 @@ lines.on("line", (line) => {
   router.handleLine(line);
 });
 lines.on("close", () => exit(0));
-process.on("SIGTERM", () => exit(0));
-process.on("SIGINT", () => exit(0));
+// Ctrl-C in a terminal, `timeout`, or a service manager stopping the process group signal the
+// sidecar together with the server. Dying now would take the toys' links down before the server
+// could send them a stop, so the sidecar keeps serving and leaves when the server closes stdin
+// (it does so after stopping every device). If nothing closes stdin, it exits after a grace time.
+const SIGNAL_GRACE_MS = 10_000;
+let signalled;
+/** @param {string} name */
+function onSignal(name) {
+  router.log(
+    "info",
+    `received ${name}: waiting for the server to stop the devices and close stdin`,
+  );
+  signalled ??= setTimeout(() => exit(0), SIGNAL_GRACE_MS);
+}
+process.on("SIGTERM", () => onSignal("SIGTERM"));
+process.on("SIGINT", () => onSignal("SIGINT"));
 
 await router.start();

@@ -70,3 +70,40 @@ test("main: a bad --ble-adapter disables BLE with the reason instead of crashing
   assert.equal(hello.transports.btle.available, false);
   assert.match(hello.transports.btle.reason, /bad BLE adapter "usb9"/);
 });
+
+test("main: SIGINT/SIGTERM do not kill it; it keeps answering and exits when stdin closes", async () => {
+  const child = spawn(process.execPath, [MAIN, "--transports="], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lines = [];
+  let buffer = "";
+  let wake;
+  child.stdout.on("data", (d) => {
+    buffer += d;
+    const parts = buffer.split("\n");
+    buffer = parts.pop();
+    lines.push(...parts.filter(Boolean).map((l) => JSON.parse(l)));
+    wake?.();
+  });
+  const until = async (predicate) => {
+    const deadline = Date.now() + 5000;
+    while (!lines.some(predicate)) {
+      assert.ok(Date.now() < deadline, `timed out; got ${JSON.stringify(lines)}`);
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  const exited = new Promise((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  );
+  await until((m) => m.event === "hello");
+  child.kill("SIGINT");
+  child.kill("SIGTERM");
+  await until((m) => m.event === "log" && /received SIGTERM/.test(m.params.message));
+  child.stdin.write('{"id":7,"method":"hello"}\n');
+  await until((m) => m.id === 7 && m.ok === true);
+  child.stdin.end();
+  assert.deepEqual(await exited, { code: 0, signal: null });
+});
