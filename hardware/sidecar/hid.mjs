@@ -97,23 +97,27 @@ export class HidTransport extends EventEmitter {
   }
 
   /**
-   * Enumerates HID devices with a serial number, de-duplicated by serial number.
+   * Enumerates HID devices with a serial number, de-duplicated by serial number. A device with
+   * no serial number is only listed when the current scan asks for its vendor/product pair
+   * (e.g. the Lovense USB dongle): its address is then its device path.
    * @returns {Promise<{ devices: { address: string, name: string, vendorId: number, productId: number, path?: string }[] }>}
    */
   async list() {
     requireAvailable(this);
     const seen = new Map();
     for (const d of await this.#hid.devicesAsync()) {
-      if (!d.serialNumber || seen.has(d.serialNumber)) continue;
+      const address = d.serialNumber ||
+        (d.path && hasPair(this.#pairs, d) ? `path:${d.path}` : undefined);
+      if (!address || seen.has(address)) continue;
       /** @type {Record<string, unknown>} */
       const entry = {
-        address: d.serialNumber,
+        address,
         name: d.product ?? "",
         vendorId: d.vendorId,
         productId: d.productId,
       };
       if (d.path) entry.path = d.path;
-      seen.set(d.serialNumber, entry);
+      seen.set(address, entry);
     }
     return { devices: [...seen.values()] };
   }

@@ -134,3 +134,24 @@ test("a device error (unplug) emits disconnect once and later writes fail", asyn
     (e) => e.code === ErrorCodes.disconnected,
   );
 });
+
+test("scan: a device without a serial number is listed by path when its pair is asked for", async () => {
+  const hid = createHid({ hid: fakeHid([NO_SERIAL, KEYBOARD]) });
+  await hid.init();
+  const found = [];
+  hid.on("found", (ad) => found.push(ad));
+  await hid.startScan({ pairs: [{ vendorId: 1, productId: 2 }], intervalMs: 100000 });
+  assert.deepEqual(found, [{
+    transport: "hid",
+    address: "path:/dev/hidraw3",
+    name: "Anonymous",
+    vendorId: 1,
+    productId: 2,
+    path: "/dev/hidraw3",
+  }]);
+  await hid.stopScan();
+  // Without that pair it stays hidden, as before.
+  await hid.startScan({ intervalMs: 100000 });
+  assert.deepEqual(found.slice(1).map((f) => f.address), ["K1"]);
+  await hid.stopScan();
+});
