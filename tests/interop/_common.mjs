@@ -38,7 +38,9 @@ export function run(library, spec, scenario, timeoutMs = 20000) {
       },
       (err) => {
         clearTimeout(timer);
-        const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        const error = err instanceof Error
+          ? `${err.name}: ${err.message}`
+          : String(err);
         finish({ ...report, ok: false, error }, 1);
       },
     );

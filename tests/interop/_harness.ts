@@ -11,9 +11,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type ButtplugWebSocketServer, serveWebSocket } from "../../server/websocket.ts";
+import {
+  type ButtplugWebSocketServer,
+  serveWebSocket,
+} from "../../server/websocket.ts";
 import { DeviceManager } from "../../server/devices/manager.ts";
-import { createTestDevice, type SimulatedDevice } from "../../hardware/simulated.ts";
+import {
+  createTestDevice,
+  type SimulatedDevice,
+} from "../../hardware/simulated.ts";
 
 const DIR = new URL("./", import.meta.url);
 const STAMP = new URL("node_modules/.deno-interop-stamp", DIR);
@@ -147,13 +153,14 @@ export async function runClientScript(
   script: string,
   url: string,
   nodeFlags: string[] = [],
+  scriptArgs: string[] = [],
 ): Promise<ScriptResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), SCRIPT_TIMEOUT_MS);
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("node", {
-      args: [...nodeFlags, script, url],
+      args: [...nodeFlags, script, url, ...scriptArgs],
       cwd: DIR,
       stdin: "null",
       signal: controller.signal,

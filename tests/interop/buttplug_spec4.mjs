@@ -1,15 +1,26 @@
-// buttplug@4.0.2 (spec v4): connect, scan, check the device, vibrate 50 %, read the battery,
-// stop, disconnect.
+import process from "node:process";
+// The spec v4 npm clients, buttplug@4.0.2 and buttplug@5.0.2 (`node buttplug_spec4.mjs URL 4.0`):
+// connect, scan, check the device, vibrate 50 %, read the battery, stop, disconnect.
 // 4.0.2 sends OutputCmd values as one-element arrays ({"Value":[10]}); the server accepts it.
-import buttplug from "buttplug-v4.0";
 import { run, serverUrl, waitFor } from "./_common.mjs";
 
-const { ButtplugClient, ButtplugNodeWebsocketClientConnector, DeviceOutput } = buttplug;
+const VERSIONS = { "4.0": "4.0.2", "5.0": "5.0.2" };
 const url = serverUrl();
+const version = VERSIONS[process.argv[3]];
+if (!version) {
+  throw new Error(
+    `usage: node buttplug_spec4.mjs URL ${Object.keys(VERSIONS).join("|")}`,
+  );
+}
+const { default: buttplug } = await import(`buttplug-v${process.argv[3]}`);
+const { ButtplugClient, ButtplugNodeWebsocketClientConnector, DeviceOutput } =
+  buttplug;
 
-run("buttplug@4.0.2", 4, async (report) => {
-  const client = new ButtplugClient("interop buttplug 4.0.2");
-  const disconnected = new Promise((resolve) => client.on("disconnect", resolve));
+run(`buttplug@${version}`, 4, async (report) => {
+  const client = new ButtplugClient(`interop buttplug ${version}`);
+  const disconnected = new Promise((resolve) =>
+    client.on("disconnect", resolve)
+  );
   await client.connect(new ButtplugNodeWebsocketClientConnector(url));
   report.steps.push("connected");
   await client.startScanning();
@@ -29,7 +40,9 @@ run("buttplug@4.0.2", 4, async (report) => {
       }]),
     ),
     // Not d.hasInput(): it uses iterator helpers (Iterator.prototype.some), missing in Node 20.
-    hasBattery: Object.values(d._deviceInfo.DeviceFeatures ?? {}).some((f) => f.Input?.Battery),
+    hasBattery: Object.values(d._deviceInfo.DeviceFeatures ?? {}).some((f) =>
+      f.Input?.Battery
+    ),
   }));
   await device.runOutput(DeviceOutput.Vibrate.percent(0.5));
   report.steps.push("vibrated");
