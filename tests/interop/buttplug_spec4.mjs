@@ -1,7 +1,7 @@
-import process from "node:process";
 // The spec v4 npm clients, buttplug@4.0.2 and buttplug@5.0.2 (`node buttplug_spec4.mjs URL 4.0`):
 // connect, scan, check the device, vibrate 50 %, read the battery, stop, disconnect.
 // 4.0.2 sends OutputCmd values as one-element arrays ({"Value":[10]}); the server accepts it.
+import process from "node:process";
 import { run, serverUrl, waitFor } from "./_common.mjs";
 
 const VERSIONS = { "4.0": "4.0.2", "5.0": "5.0.2" };
