@@ -26,7 +26,7 @@ import type {
 } from "../hardware/mod.ts";
 import { TypedEventTarget } from "../protocol/typed_event_target.ts";
 import { connectThroughPipeline, LOVENSE_NAME, type LovenseDevices } from "./_lovense_rig.ts";
-import { PtyPair } from "./_pty.ts";
+import { PtyPair } from "../tests/hardware/_pty_pair.ts";
 import { DeviceSignal } from "./_signal.ts";
 
 /** A hardware wrapper that counts every completed write. */

@@ -20,7 +20,7 @@ import { samples } from "./_context.ts";
 import { serveEcho } from "./_echo_server.ts";
 import { quiesce } from "./_lovense_rig.ts";
 import { hasNode, NodeStdioEcho } from "./_node_stdio.ts";
-import { hasSocat } from "./_pty.ts";
+import { hasSocat } from "../tests/hardware/_pty_pair.ts";
 import { startSidecarToy } from "./_sidecar_rig.ts";
 import { microseconds, ratio, type Summary } from "./_stats.ts";
 import { VIBRATE_TARGET } from "./latency.ts";
