@@ -56,12 +56,27 @@ export interface ButtplugClientEventMap {
   error: ButtplugErrorEvent;
 }
 
+/** One request awaiting its reply. */
 interface Pending {
   readonly name: string;
   readonly expect: ServerMessageName;
-  readonly resolve: (message: ServerMessageV4) => void;
+  /** The frame it was sent in, and its position there. */
+  readonly batch: Batch;
+  readonly slot: number;
+  /** Clock time at which the request times out. */
+  readonly deadline: number;
+}
+
+/**
+ * The requests of one frame: resolves with every reply in order once all arrived, rejects with
+ * the first failure (what `Promise.all` over one promise per request did, one promise hop
+ * sooner: the hops are a visible part of a round trip).
+ */
+interface Batch {
+  readonly replies: ServerMessageV4[];
+  waiting: number;
+  readonly resolve: (replies: ServerMessageV4[]) => void;
   readonly reject: (error: ButtplugError) => void;
-  readonly timer: unknown;
 }
 
 interface Tracked {
@@ -95,7 +110,19 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
   readonly #requestTimeout: number;
   readonly #autoPing: boolean;
   readonly #ids = new IdAllocator();
+  /** Requests awaiting their reply, in the order they were sent (so by deadline). */
   readonly #pending = new Map<number, Pending>();
+  /**
+   * The one timer behind every request timeout (a per-request `setTimeout`/`clearTimeout` pair
+   * cost more than the rest of a request). Armed when a request is sent and none is armed; when
+   * it fires it rejects the requests past their deadline and re-arms for the earliest remaining
+   * one, or stays off if none is left. While nothing is pending it stays armed but does not keep
+   * the process alive (`Clock.unref`), as no per-request timer would. Cleared when the
+   * connection ends.
+   */
+  #deadlineTimer?: unknown;
+  /** Whether {@linkcode ButtplugClient.#deadlineTimer} keeps the process alive. */
+  #deadlineTimerRef = false;
   readonly #devices = new Map<number, Tracked>();
   #state: State = "disconnected";
   #connector?: ButtplugConnector;
@@ -261,34 +288,20 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
     if (!connector) {
       return Promise.reject(new ButtplugClientConnectorError("client is not connected"));
     }
+    let batch!: Batch;
+    const replies = new Promise<ServerMessageV4[]>((resolve, reject) => {
+      batch = { replies: new Array(messages.length), waiting: messages.length, resolve, reject };
+    });
     const frame: RawMessage[] = [];
-    const replies: Promise<ServerMessageV4>[] = [];
-    for (const message of messages) {
-      const name = messageName(message);
-      const id = this.#ids.next((candidate) => this.#pending.has(candidate));
-      const body = { ...messageBody<Record<string, unknown>>(message), Id: id };
+    const deadline = this.#clock.now() + this.#requestTimeout;
+    for (let slot = 0; slot < messages.length; slot++) {
+      const name = messageName(messages[slot]);
+      const id = this.#ids.next(this.#idInUse);
+      const body = { ...messageBody<Record<string, unknown>>(messages[slot]), Id: id };
       frame.push({ [name]: body });
-      replies.push(
-        new Promise<ServerMessageV4>((resolve, reject) => {
-          const timer = this.#clock.setTimeout(() => {
-            if (this.#pending.get(id)?.timer !== timer) return;
-            this.#pending.delete(id);
-            reject(
-              new ButtplugClientConnectorError(
-                `${name} (Id ${id}) got no reply within ${this.#requestTimeout} ms`,
-              ),
-            );
-          }, this.#requestTimeout);
-          this.#pending.set(id, {
-            name,
-            expect: expectedReply(name, body),
-            resolve,
-            reject,
-            timer,
-          });
-        }),
-      );
+      this.#pending.set(id, { name, expect: expectedReply(name, body), batch, slot, deadline });
     }
+    this.#holdDeadlineTimer();
     try {
       connector.send(frame);
     } catch (err) {
@@ -300,12 +313,57 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
         const pending = this.#pending.get(id);
         if (!pending) continue;
         this.#pending.delete(id);
-        this.#clock.clearTimeout(pending.timer);
-        pending.reject(error);
+        pending.batch.reject(error);
       }
+      this.#releaseDeadlineTimer();
     }
-    return Promise.all(replies);
+    if (messages.length === 0) batch.resolve([]);
+    return replies;
   }
+
+  readonly #idInUse = (id: number): boolean => this.#pending.has(id);
+
+  /** A request is pending: the deadline timer must run and keep the process alive. */
+  #holdDeadlineTimer(): void {
+    if (this.#deadlineTimer === undefined) {
+      this.#deadlineTimer = this.#clock.setTimeout(this.#onDeadline, this.#requestTimeout);
+    } else if (!this.#deadlineTimerRef) {
+      this.#clock.ref?.(this.#deadlineTimer);
+    }
+    this.#deadlineTimerRef = true;
+  }
+
+  /** Once nothing is pending, the armed deadline timer no longer keeps the process alive. */
+  #releaseDeadlineTimer(): void {
+    if (this.#pending.size > 0 || this.#deadlineTimer === undefined || !this.#deadlineTimerRef) {
+      return;
+    }
+    this.#clock.unref?.(this.#deadlineTimer);
+    this.#deadlineTimerRef = false;
+  }
+
+  /** Rejects every request past its deadline, then re-arms for the earliest remaining one. */
+  readonly #onDeadline = (): void => {
+    this.#deadlineTimer = undefined;
+    const now = this.#clock.now();
+    let next = Infinity;
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline > now) {
+        next = Math.min(next, pending.deadline);
+        continue;
+      }
+      this.#pending.delete(id);
+      pending.batch.reject(
+        new ButtplugClientConnectorError(
+          `${pending.name} (Id ${id}) got no reply within ${this.#requestTimeout} ms`,
+        ),
+      );
+    }
+    if (next !== Infinity) {
+      this.#deadlineTimer = this.#clock.setTimeout(this.#onDeadline, next - now);
+      this.#deadlineTimerRef = true;
+    }
+  };
 
   #deviceSender = (messages: ClientMessageV4[]): Promise<ServerMessageV4[]> => {
     if (this.#state !== "connected") {
@@ -335,18 +393,18 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
   }
 
   #onMessage(message: unknown): void {
-    if (!isRecord(message) || Object.keys(message).length !== 1) {
+    const name = isRecord(message) ? soleKey(message) : undefined;
+    if (name === undefined) {
       throw new ButtplugMessageError(
         `malformed message from server: ${preview(message)}`,
       );
     }
-    const name = Object.keys(message)[0];
-    const body = message[name];
+    const body = (message as Record<string, unknown>)[name];
     if (!isRecord(body) || typeof body.Id !== "number") {
       throw new ButtplugMessageError(`malformed ${name} message from server: ${preview(message)}`);
     }
     if (body.Id !== 0) {
-      this.#onReply(body.Id, name, body);
+      this.#onReply(body.Id, name, body, message as ServerMessageV4);
       return;
     }
     switch (name) {
@@ -384,13 +442,20 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
     }
   }
 
-  #onReply(id: number, name: string, body: Record<string, unknown>): void {
+  /** `message` is `{ [name]: body }`. */
+  #onReply(
+    id: number,
+    name: string,
+    body: Record<string, unknown>,
+    message: ServerMessageV4,
+  ): void {
     const pending = this.#pending.get(id);
     if (!pending) return; // Late reply to a request that already timed out.
     this.#pending.delete(id);
-    this.#clock.clearTimeout(pending.timer);
+    this.#releaseDeadlineTimer();
+    const batch = pending.batch;
     if (name === "Error") {
-      pending.reject(
+      batch.reject(
         ButtplugError.fromWire({
           Id: id,
           ErrorCode: typeof body.ErrorCode === "number" ? body.ErrorCode : ErrorCode.Unknown,
@@ -398,7 +463,7 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
         }),
       );
     } else if (name !== pending.expect) {
-      pending.reject(
+      batch.reject(
         new ButtplugMessageError(
           `server answered ${pending.name} (Id ${id}) with ${name}, expected ${pending.expect}`,
           id,
@@ -408,7 +473,8 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
       // A device list is applied now, not when the requester resumes: an event that arrives
       // right after it (a device connecting meanwhile) is newer and must not be undone.
       if (name === "DeviceList") this.#applyDeviceList(body.Devices);
-      pending.resolve({ [name]: body } as unknown as ServerMessageV4);
+      batch.replies[pending.slot] = message;
+      if (--batch.waiting === 0) batch.resolve(batch.replies);
     }
   }
 
@@ -554,11 +620,12 @@ export class ButtplugClient extends TypedEventTarget<ButtplugClientEventMap> {
     this.#serverName = undefined;
     this.#maxPingTime = undefined;
     this.#stopPing();
+    if (this.#deadlineTimer !== undefined) this.#clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     const pending = [...this.#pending];
     this.#pending.clear();
     for (const [id, request] of pending) {
-      this.#clock.clearTimeout(request.timer);
-      request.reject(
+      request.batch.reject(
         new ButtplugClientConnectorError(
           `connection closed (${reason}) before ${request.name} (Id ${id}) got a reply`,
         ),
@@ -582,6 +649,17 @@ function expectedReply(name: string, body: Record<string, unknown>): ServerMessa
     default:
       return "Ok";
   }
+}
+
+/** The only own key of `record` (as `Object.keys` lists them), or undefined for none or several. */
+function soleKey(record: Record<string, unknown>): string | undefined {
+  let found: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    if (found !== undefined) return undefined;
+    found = key;
+  }
+  return found;
 }
 
 function describe(err: unknown): string {

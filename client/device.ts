@@ -128,6 +128,8 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
   readonly #features: readonly DeviceFeature[];
   readonly #send: DeviceMessageSender;
   readonly #subscriptions = new Map<string, Subscription>();
+  /** {@linkcode ButtplugClientDevice.outputFeatures} per type, computed once (features are frozen). */
+  readonly #outputs = new Map<OutputType, readonly DeviceFeature[]>();
   #removed = false;
 
   /** Wraps a (normalized) device entry; `send` is the client's request function. */
@@ -187,7 +189,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
 
   /** Whether any feature has this output type. */
   hasOutput(type: OutputType): boolean {
-    return this.outputFeatures(type).length > 0;
+    return this.#outputFeatures(type).length > 0;
   }
 
   /** Whether any feature has this input type (and, if given, supports this command). */
@@ -197,7 +199,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
 
   /** Features having this output type, in feature order. */
   outputFeatures(type: OutputType): DeviceFeature[] {
-    return this.#features.filter((f) => f.Output?.[type] !== undefined);
+    return [...this.#outputFeatures(type)];
   }
 
   /** Features having this input type (and, if given, supporting this command). */
@@ -243,7 +245,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
     const messages = features.map((f) =>
       this.#outputMessage(f, "HwPositionWithDuration", { percent: position, durationMs }, [0, 1])
     );
-    await this.#sendAll(messages);
+    await this.#send(messages);
   }
 
   /** Moves every `Position` actuator to `position` (0..1) as fast as it can. */
@@ -252,7 +254,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
     const messages = features.map((f) =>
       this.#outputMessage(f, "Position", { percent: position }, [0, 1])
     );
-    await this.#sendAll(messages);
+    await this.#send(messages);
   }
 
   /**
@@ -268,7 +270,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
    */
   async output(featureIndex: number, type: OutputType, request: OutputRequest): Promise<void> {
     const feature = this.#requireFeature(featureIndex);
-    await this.#sendAll([this.#outputMessage(feature, type, request, [-1, 1])]);
+    await this.#send([this.#outputMessage(feature, type, request, [-1, 1])]);
   }
 
   /** Stops the device (or one feature): outputs to their stop value, subscriptions ended. */
@@ -393,13 +395,9 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
       );
     }
     const messages = list.map((value, i) => {
-      checkFraction(value, [0, 1], `${type} value`);
+      checkFraction(value, 0, 1, type);
       return this.#outputMessage(features[i], type, { percent: sign * value }, [-1, 1]);
     });
-    await this.#sendAll(messages);
-  }
-
-  async #sendAll(messages: ClientMessageV4[]): Promise<void> {
     await this.#send(messages);
   }
 
@@ -423,7 +421,7 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
         throw new ButtplugDeviceError(`${type} steps must be an integer, got ${value}`);
       }
     } else {
-      checkFraction(request.percent, fractionRange, `${type} value`);
+      checkFraction(request.percent, fractionRange[0], fractionRange[1], type);
       value = percentToSteps(request.percent, props.Value);
     }
     const [min, max] = props.Value;
@@ -498,9 +496,18 @@ export class ButtplugClientDevice extends TypedEventTarget<ButtplugClientDeviceE
     return feature;
   }
 
-  #requireOutputs(type: OutputType): DeviceFeature[] {
+  #outputFeatures(type: OutputType): readonly DeviceFeature[] {
+    let features = this.#outputs.get(type);
+    if (features === undefined) {
+      features = Object.freeze(this.#features.filter((f) => f.Output?.[type] !== undefined));
+      this.#outputs.set(type, features);
+    }
+    return features;
+  }
+
+  #requireOutputs(type: OutputType): readonly DeviceFeature[] {
     this.#requireConnected();
-    const features = this.outputFeatures(type);
+    const features = this.#outputFeatures(type);
     if (features.length === 0) {
       throw new ButtplugDeviceError(`${this.#label} has no ${type} output`);
     }
@@ -558,9 +565,10 @@ function subscriptionKey(featureIndex: number, type: InputType): string {
   return `${featureIndex}:${type}`;
 }
 
-function checkFraction(value: number, [min, max]: Range, what: string): void {
+/** Throws unless `value` is a finite number in `min..max` (the message names the output type). */
+function checkFraction(value: number, min: number, max: number, type: OutputType): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-    throw new ButtplugDeviceError(`${what} must be a number in ${min}..${max}, got ${value}`);
+    throw new ButtplugDeviceError(`${type} value must be a number in ${min}..${max}, got ${value}`);
   }
 }
 

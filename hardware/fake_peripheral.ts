@@ -22,6 +22,7 @@
 import type { Clock, TimerHandle } from "../protocol/clock.ts";
 import { systemClock } from "../protocol/clock.ts";
 import { TypedEventTarget } from "../protocol/typed_event_target.ts";
+import { copyBytes } from "./_byte_slab.ts";
 import type {
   Advertisement,
   CommunicationSpecifier,
@@ -222,7 +223,7 @@ export class FakePeripheral extends TypedEventTarget<HardwareEventMap>
     } catch (err) {
       return Promise.reject(err);
     }
-    const copy = new Uint8Array(data);
+    const copy = copyBytes(data);
     this.#record({ kind: "write", endpoint, data: copy, withResponse });
     this.#onWrite?.(this, endpoint, copy, withResponse);
     return Promise.resolve();

@@ -186,9 +186,12 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     hardware.addEventListener("disconnected", this.#onHardwareGone);
     if (keepalive) {
       // DEVICES.md §1.6 step 10: give the keepalive a "last packet" (all outputs at 0).
-      this.#stopOutputs(undefined).catch((err) =>
-        this.#logger.warn(`device ${this.name}: stop on connect failed: ${err.message}`)
-      );
+      const failed = this.#stopOutputs(undefined);
+      if (failed !== undefined) {
+        this.#logger.warn(
+          `device ${this.name}: stop on connect failed: ${(failed.error as Error).message}`,
+        );
+      }
     }
     try {
       handler.start?.(context);
@@ -288,7 +291,8 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     if (scope.featureIndex !== undefined) this.#feature(scope.featureIndex);
     const errors: unknown[] = [];
     if (scope.outputs) {
-      await this.#stopOutputs(scope.featureIndex).catch((e) => errors.push(e));
+      const failed = this.#stopOutputs(scope.featureIndex);
+      if (failed !== undefined) errors.push(failed.error);
     }
     if (scope.inputs) {
       for (const f of this.#byIndex.values()) {
@@ -306,17 +310,21 @@ export class ProtocolDevice extends TypedEventTarget<DeviceBackendEventMap>
     if (errors.length > 0) throw errors[0];
   }
 
-  #stopOutputs(featureIndex: number | undefined): Promise<void> {
-    let first: unknown;
+  /**
+   * Queues value 0 on every stoppable output (of one feature, when given), synchronously.
+   * Returns the first failure, if any (the other outputs are still stopped).
+   */
+  #stopOutputs(featureIndex: number | undefined): { error: unknown } | undefined {
+    let failed: { error: unknown } | undefined;
     for (const [fi, type] of this.#stopTypes) {
       if (featureIndex !== undefined && fi !== featureIndex) continue;
       try {
         this.#output(fi, type, { Value: 0 }, true);
-      } catch (err) {
-        first ??= err;
+      } catch (error) {
+        failed ??= { error };
       }
     }
-    return first === undefined ? Promise.resolve() : Promise.reject(first);
+    return failed;
   }
 
   /** Reads an input once (protocol hook, else battery from `rxblebattery`). */

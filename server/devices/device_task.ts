@@ -82,7 +82,15 @@ export class DeviceTask implements Disposable {
   #window?: TimerHandle;
   #due = false;
   #busy = false;
+  /**
+   * The keepalive timer. Not restarted on every command (a `clearTimeout` + `setTimeout` per
+   * command and per write was the largest cost of a keepalive device's hot path): activity only
+   * records {@linkcode DeviceTask.#lastActivity}, and the timer, when it fires early, re-arms for
+   * the rest of the idle interval.
+   */
   #idleTimer?: TimerHandle;
+  /** Clock time of the last command, write or notification. */
+  #lastActivity = 0;
   #last?: WriteCommand;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
@@ -266,20 +274,29 @@ export class DeviceTask implements Disposable {
     }
   }
 
-  /** Restarts the keepalive idle timer. */
+  /** Restarts the keepalive idle interval. */
   #touch(): void {
     if (!this.#keepalive || this.#closed) return;
-    if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
-    this.#idleTimer = this.#clock.setTimeout(
-      () => this.#fireKeepalive(),
-      this.#keepalive.intervalMs,
-    );
+    this.#lastActivity = this.#clock.now();
+    this.#idleTimer ??= this.#clock.setTimeout(this.#onIdleTimer, this.#keepalive.intervalMs);
   }
 
-  #fireKeepalive(): void {
+  readonly #onIdleTimer = (): void => {
     this.#idleTimer = undefined;
     if (this.#closed || !this.#keepalive) return;
-    const packet = this.#keepalive.packet ?? this.#last;
+    const idleFor = this.#clock.now() - this.#lastActivity;
+    if (idleFor < this.#keepalive.intervalMs) {
+      this.#idleTimer = this.#clock.setTimeout(
+        this.#onIdleTimer,
+        this.#keepalive.intervalMs - idleFor,
+      );
+      return;
+    }
+    this.#fireKeepalive(this.#keepalive);
+  };
+
+  #fireKeepalive(keepalive: TaskKeepalive): void {
+    const packet = keepalive.packet ?? this.#last;
     if (!packet || this.#busy) {
       this.#touch();
       return;

@@ -15,6 +15,7 @@
 import type { Clock } from "../../protocol/clock.ts";
 import type { InputType, OutputType } from "../../protocol/messages.ts";
 import type { Advertisement, Hardware } from "../../hardware/mod.ts";
+import { allocBytes, copyBytes } from "../../hardware/_byte_slab.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Hardware commands produced by encoders
@@ -76,7 +77,7 @@ export function write(
   return {
     kind: "write",
     endpoint,
-    data: data instanceof Uint8Array ? data : Uint8Array.from(data),
+    data: data instanceof Uint8Array ? data : copyBytes(data),
     withResponse,
     cids: typeof cids === "string" ? [cids] : cids,
   };
@@ -86,7 +87,7 @@ const textEncoder = new TextEncoder();
 
 /** UTF-8 bytes of `text`; plain ASCII (every text protocol) is copied without an encoder. */
 function textBytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
+  const bytes = allocBytes(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 0x7f) return textEncoder.encode(text);

@@ -158,6 +158,77 @@ Deno.test("requests time out after requestTimeout; the session stays usable", as
   assert.equal(server.messages("StopScanning").length, 1);
 });
 
+Deno.test("each request times out at its own deadline; no timer is left after disconnect", async () => {
+  const { client, server, clock } = await connected({ silent: ["StartScanning", "StopScanning"] }, {
+    requestTimeout: 1000,
+  });
+  const settled: string[] = [];
+  const start = client.startScanning().catch((err) => settled.push(`start: ${err.message}`));
+  await clock.tick(400);
+  const stop = client.stopScanning().catch((err) => settled.push(`stop: ${err.message}`));
+  // An answered request in between changes nothing for the two silent ones.
+  await client.stopAllDevices();
+  await clock.tick(599);
+  assert.deepEqual(settled, []);
+  await clock.tick(1);
+  await start;
+  assert.deepEqual(settled, ["start: StartScanning (Id 3) got no reply within 1000 ms"]);
+  await clock.tick(399);
+  assert.equal(settled.length, 1);
+  await clock.tick(1);
+  await stop;
+  assert.deepEqual(settled.slice(1), ["stop: StopScanning (Id 4) got no reply within 1000 ms"]);
+  // A reply leaves the shared deadline timer armed; disconnecting clears it.
+  await client.stopAllDevices();
+  await client.disconnect();
+  assert.equal(clock.pending, 0);
+  assert.equal(server.messages("StopCmd").length, 3);
+});
+
+/** A fake clock that tracks which pending timers would keep the process alive. */
+class RefTrackingClock extends FakeClock {
+  readonly #unrefd = new Set<unknown>();
+  #live = new Set<unknown>();
+  override setTimeout(fn: () => void, ms: number): unknown {
+    const handle = super.setTimeout(() => {
+      this.#live.delete(handle);
+      fn();
+    }, ms);
+    this.#live.add(handle);
+    return handle;
+  }
+  override clearTimeout(handle: unknown): void {
+    this.#live.delete(handle);
+    super.clearTimeout(handle);
+  }
+  ref(handle: unknown): void {
+    this.#unrefd.delete(handle);
+  }
+  unref(handle: unknown): void {
+    this.#unrefd.add(handle);
+  }
+  /** Pending timers that keep the process alive. */
+  get keepingAlive(): number {
+    return [...this.#live].filter((h) => !this.#unrefd.has(h)).length;
+  }
+}
+
+Deno.test("the request deadline timer keeps the process alive only while a request is pending", async () => {
+  const clock = new RefTrackingClock();
+  const server = new FakeServer({ clock, devices: [TEST_DEVICE], silent: ["StartScanning"] });
+  await using client = new ButtplugClient("test client", { clock, requestTimeout: 1000 });
+  await client.connect(new InProcessConnector(server.factory));
+  assert.equal(clock.keepingAlive, 0, "idle after connect: nothing keeps the process alive");
+  assert.equal(clock.pending, 1, "the deadline timer stays armed");
+  const scan = assert.rejects(client.startScanning(), /got no reply within 1000 ms/);
+  assert.equal(clock.keepingAlive, 1, "a pending request keeps the process alive");
+  await clock.tick(1000);
+  await scan;
+  assert.equal(clock.keepingAlive, 0);
+  await client.stopScanning();
+  assert.equal(clock.keepingAlive, 0, "answered at once");
+});
+
 Deno.test("pending requests are rejected when the server closes the connection", async () => {
   const { client, server, events } = await connected({
     silent: ["StartScanning"],

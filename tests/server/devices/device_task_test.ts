@@ -143,6 +143,28 @@ Deno.test("timed keepalive repeats the last packet after idleness", async () => 
   assert.deepEqual(writes(p), [[9, 9]]);
 });
 
+Deno.test("every command restarts the keepalive interval, with one timer", async () => {
+  const clock = new FakeClock();
+  const p = await connected(0, clock);
+  using task = new DeviceTask({ hardware: p, gapMs: 0, clock, keepalive: { intervalMs: 100 } });
+  for (const value of [1, 2, 3]) {
+    task.enqueue([write("tx", [value], false, "m")]);
+    await task.idle();
+    assert.equal(clock.pending, 1, "one keepalive timer, however many commands");
+    await clock.tick(45);
+  }
+  assert.deepEqual(writes(p), [[1], [2], [3]]);
+  // The last command went out at t=90: the keepalive is due at t=190, not before.
+  await clock.tick(99 - 45);
+  assert.deepEqual(writes(p), []);
+  await clock.tick(1);
+  assert.deepEqual(writes(p), [[3]]);
+  await clock.tick(99);
+  assert.deepEqual(writes(p), []);
+  await clock.tick(1);
+  assert.deepEqual(writes(p), [[3]]);
+});
+
 Deno.test("notifications restart the keepalive idle timer", async () => {
   const clock = new FakeClock();
   const p = await connected(0, clock);
