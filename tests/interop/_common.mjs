@@ -38,9 +38,7 @@ export function run(library, spec, scenario, timeoutMs = 20000) {
       },
       (err) => {
         clearTimeout(timer);
-        const error = err instanceof Error
-          ? `${err.name}: ${err.message}`
-          : String(err);
+        const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         finish({ ...report, ok: false, error }, 1);
       },
     );

@@ -11,15 +11,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import {
-  type ButtplugWebSocketServer,
-  serveWebSocket,
-} from "../../server/websocket.ts";
+import { type ButtplugWebSocketServer, serveWebSocket } from "../../server/websocket.ts";
 import { DeviceManager } from "../../server/devices/manager.ts";
-import {
-  createTestDevice,
-  type SimulatedDevice,
-} from "../../hardware/simulated.ts";
+import { createTestDevice, type SimulatedDevice } from "../../hardware/simulated.ts";
 
 const DIR = new URL("./", import.meta.url);
 const STAMP = new URL("node_modules/.deno-interop-stamp", DIR);

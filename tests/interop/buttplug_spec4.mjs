@@ -13,14 +13,11 @@ if (!version) {
   );
 }
 const { default: buttplug } = await import(`buttplug-v${process.argv[3]}`);
-const { ButtplugClient, ButtplugNodeWebsocketClientConnector, DeviceOutput } =
-  buttplug;
+const { ButtplugClient, ButtplugNodeWebsocketClientConnector, DeviceOutput } = buttplug;
 
 run(`buttplug@${version}`, 4, async (report) => {
   const client = new ButtplugClient(`interop buttplug ${version}`);
-  const disconnected = new Promise((resolve) =>
-    client.on("disconnect", resolve)
-  );
+  const disconnected = new Promise((resolve) => client.on("disconnect", resolve));
   await client.connect(new ButtplugNodeWebsocketClientConnector(url));
   report.steps.push("connected");
   await client.startScanning();
@@ -40,9 +37,7 @@ run(`buttplug@${version}`, 4, async (report) => {
       }]),
     ),
     // Not d.hasInput(): it uses iterator helpers (Iterator.prototype.some), missing in Node 20.
-    hasBattery: Object.values(d._deviceInfo.DeviceFeatures ?? {}).some((f) =>
-      f.Input?.Battery
-    ),
+    hasBattery: Object.values(d._deviceInfo.DeviceFeatures ?? {}).some((f) => f.Input?.Battery),
   }));
   await device.runOutput(DeviceOutput.Vibrate.percent(0.5));
   report.steps.push("vibrated");

@@ -12,8 +12,7 @@ import {
 
 for (const [alias, version] of [["4.0", "4.0.2"], ["5.0", "5.0.2"]]) {
   Deno.test({
-    name:
-      `interop: npm buttplug@${version} (spec v4) scans, vibrates, reads battery, stops`,
+    name: `interop: npm buttplug@${version} (spec v4) scans, vibrates, reads battery, stops`,
     ignore: npmMissing !== undefined,
     fn: async () => {
       await ensureInstalled();
@@ -39,9 +38,7 @@ for (const [alias, version] of [["4.0", "4.0.2"], ["5.0", "5.0.2"]]) {
       assert.equal(result.battery, 75); // InputReading Battery Value, in percent
       assertVibratedAtHalfThenStopped(fx.device);
       assert.ok(
-        fx.device.history.some((h) =>
-          h.kind === "read" && h.type === "Battery"
-        ),
+        fx.device.history.some((h) => h.kind === "read" && h.type === "Battery"),
       );
     },
   });

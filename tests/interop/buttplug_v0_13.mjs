@@ -10,9 +10,7 @@ const url = serverUrl();
 
 run("buttplug@0.13.2", 1, async (report) => {
   const client = new ButtplugClient("interop buttplug 0.13.2");
-  const disconnected = new Promise((resolve) =>
-    client.on("disconnect", resolve)
-  );
+  const disconnected = new Promise((resolve) => client.on("disconnect", resolve));
   await client.Connect(new ButtplugBrowserWebsocketClientConnector(url));
   report.steps.push("connected");
   await client.StartScanning();

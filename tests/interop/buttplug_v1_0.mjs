@@ -23,9 +23,7 @@ function attributes(device, type) {
 run("buttplug@1.0.17", 2, async (report) => {
   await buttplugInit();
   const client = new ButtplugClient("interop buttplug 1.0.17");
-  const disconnected = new Promise((resolve) =>
-    client.on("disconnect", resolve)
-  );
+  const disconnected = new Promise((resolve) => client.on("disconnect", resolve));
   await client.connect(new ButtplugWebsocketConnectorOptions(url));
   report.steps.push("connected");
   await client.startScanning();

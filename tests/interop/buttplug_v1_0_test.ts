@@ -9,8 +9,7 @@ import {
 } from "./_harness.ts";
 
 Deno.test({
-  name:
-    "interop: npm buttplug@1.0.17 (spec v2, WASM) scans, vibrates, reads battery, stops",
+  name: "interop: npm buttplug@1.0.17 (spec v2, WASM) scans, vibrates, reads battery, stops",
   ignore: npmMissing !== undefined,
   fn: async () => {
     await ensureInstalled();

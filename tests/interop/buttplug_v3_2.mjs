@@ -8,9 +8,7 @@ const url = serverUrl();
 
 run("buttplug@3.2.2", 3, async (report) => {
   const client = new ButtplugClient("interop buttplug 3.2.2");
-  const disconnected = new Promise((resolve) =>
-    client.on("disconnect", resolve)
-  );
+  const disconnected = new Promise((resolve) => client.on("disconnect", resolve));
   await client.connect(new ButtplugNodeWebsocketClientConnector(url));
   report.steps.push("connected");
   await client.startScanning();

@@ -9,8 +9,7 @@ import {
 } from "./_harness.ts";
 
 Deno.test({
-  name:
-    "interop: npm buttplug@3.2.2 (spec v3) scans, vibrates, reads battery, stops",
+  name: "interop: npm buttplug@3.2.2 (spec v3) scans, vibrates, reads battery, stops",
   ignore: npmMissing !== undefined,
   fn: async () => {
     await ensureInstalled();
