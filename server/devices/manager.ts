@@ -93,6 +93,7 @@ export interface DeviceManagerOptions {
  */
 export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
   readonly #devices = new Map<number, DeviceBackend>();
+  #sorted: ReadonlyMap<number, DeviceBackend> | undefined;
   readonly #indexByIdentity = new Map<string, number>();
   readonly #sources: DeviceSource[] = [];
   readonly #onIndexAssigned?: (identity: string, index: number) => void;
@@ -118,7 +119,9 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
 
   /** Connected devices by index, in ascending index order. */
   get devices(): ReadonlyMap<number, DeviceBackend> {
-    return new Map([...this.#devices].sort((a, b) => a[0] - b[0]));
+    // Built once per change: StopCmd{} and every device-list reply read it.
+    this.#sorted ??= new Map([...this.#devices].sort((a, b) => a[0] - b[0]));
+    return this.#sorted;
   }
 
   /** The device at `index`, if connected. */
@@ -177,6 +180,7 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
       stale.disconnect().catch(() => {});
     }
     this.#devices.set(index, device);
+    this.#sorted = undefined;
     const onDisconnected = () => this.#remove(index, device);
     device.addEventListener("disconnected", onDisconnected);
     this.#detach.set(device, () => device.removeEventListener("disconnected", onDisconnected));
@@ -195,6 +199,7 @@ export class DeviceManager extends TypedEventTarget<DeviceManagerEventMap> {
   #remove(index: number, device: DeviceBackend): void {
     if (this.#devices.get(index) !== device) return;
     this.#devices.delete(index);
+    this.#sorted = undefined;
     this.#detach.get(device)?.();
     this.#detach.delete(device);
     this.dispatchEvent(new CustomEvent("deviceremoved", { detail: { index, device } }));

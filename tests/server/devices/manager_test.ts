@@ -210,3 +210,17 @@ Deno.test("dispose stops the devices without waiting for a slow scan stop", asyn
   await disposed;
   assert.equal(device.connected, false);
 });
+
+Deno.test("devices: a sorted snapshot, rebuilt after every add and remove", async () => {
+  await using manager = new DeviceManager();
+  manager.add(createTestDevice({ address: "B" }), 5);
+  manager.add(createTestDevice({ address: "A" }), 2);
+  const first = manager.devices;
+  assert.deepEqual([...first.keys()], [2, 5]);
+  assert.equal(manager.devices, first, "unchanged registry: same snapshot");
+  manager.add(createTestDevice({ address: "C" }), 3);
+  assert.deepEqual([...manager.devices.keys()], [2, 3, 5]);
+  assert.deepEqual([...first.keys()], [2, 5], "an old snapshot is never mutated");
+  await manager.remove(3);
+  assert.deepEqual([...manager.devices.keys()], [2, 5]);
+});
