@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
+import { loadNodeCrypto, nodeCrypto } from "./_node_crypto.ts";
 import { ButtplugDeviceError } from "../../../protocol/errors.ts";
 import {
   type FeatureDefinition,
@@ -49,14 +49,14 @@ const KEY = new TextEncoder().encode("jdk#Flu%y6fer32f");
  * ```
  */
 export function flufferEncrypt(plain: ArrayLike<number>): Uint8Array {
-  const cipher = createCipheriv("aes-128-ecb", KEY, null);
+  const cipher = nodeCrypto().createCipheriv("aes-128-ecb", KEY, null);
   return new Uint8Array([...cipher.update(Uint8Array.from(plain)), ...cipher.final()]);
 }
 
 /** AES-128-ECB/PKCS#7 decryption; `undefined` when the data is not a valid ciphertext. */
 export function flufferDecrypt(data: ArrayLike<number>): Uint8Array | undefined {
   try {
-    const decipher = createDecipheriv("aes-128-ecb", KEY, null);
+    const decipher = nodeCrypto().createDecipheriv("aes-128-ecb", KEY, null);
     return new Uint8Array([...decipher.update(Uint8Array.from(data)), ...decipher.final()]);
   } catch {
     return undefined;
@@ -89,7 +89,9 @@ const enc = (plain: number[]): HardwareCommand =>
 
 async function authenticate(ctx: ProtocolContext, adv: readonly number[]): Promise<void> {
   const random = crypto.getRandomValues(new Uint8Array(4));
-  const digest = createHash("sha256").update(random).update(Uint8Array.from(flufferDerive(adv)))
+  const digest = nodeCrypto().createHash("sha256").update(random).update(
+    Uint8Array.from(flufferDerive(adv)),
+  )
     .digest();
   using replies = ctx.listenNotifications("rx");
   await ctx.hardware.write(
@@ -127,6 +129,7 @@ async function initialize(
   ctx: ProtocolContext,
   adv: readonly number[] | undefined,
 ): Promise<ProtocolHandler> {
+  await loadNodeCrypto();
   await ctx.hardware.subscribe("rx");
   if (adv && adv.length > 0) await authenticate(ctx, adv);
   return handler();

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { loadNodeCrypto, nodeCrypto } from "./_node_crypto.ts";
 import { ButtplugDeviceError } from "../../../protocol/errors.ts";
 import {
   type FeatureDefinition,
@@ -161,7 +161,7 @@ export function honeyPlayBoxPayload(strengths: readonly number[], token: Uint8Ar
     i,
   ) => [((i & 0x0f) << 4) | 0x01, 0x00, 0x05, 0x00, 0x3c, 0x00, 0x00, s & 0xff]);
   const len = groups.length + 8;
-  const md5 = createHash("md5")
+  const md5 = nodeCrypto().createHash("md5")
     .update(Uint8Array.from([TYPE, CMD_VIBRATE, (len >>> 8) & 0xff, len & 0xff, ...groups]))
     .update(Uint8Array.from(SECRET))
     .update(token)
@@ -219,6 +219,7 @@ async function handshake(ctx: ProtocolContext): Promise<{ token: Uint8Array; cou
 export const honeyplaybox: ProtocolImplementation = {
   id: "honeyplaybox",
   async initialize(ctx, definition): Promise<ProtocolHandler> {
+    await loadNodeCrypto();
     const { token, counter: start } = await handshake(ctx);
     const slots = new Map(outputFeatures(definition).map((f, i) => [f.index, i]));
     const strengths = [...slots.values()].map(() => 0);

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
+import { loadNodeCrypto, nodeCrypto } from "./_node_crypto.ts";
 import { ButtplugDeviceError } from "../../../protocol/errors.ts";
 import { type ProtocolHandler, type ProtocolImplementation, write } from "../protocol.ts";
 
@@ -38,7 +38,7 @@ const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  * ```
  */
 export function vibcrafterEncrypt(text: string): Uint8Array {
-  const cipher = createCipheriv("aes-128-ecb", KEY, null);
+  const cipher = nodeCrypto().createCipheriv("aes-128-ecb", KEY, null);
   const head = cipher.update(new TextEncoder().encode(text));
   const tail = cipher.final();
   return Uint8Array.from([...head, ...tail]);
@@ -51,7 +51,7 @@ export function vibcrafterEncrypt(text: string): Uint8Array {
  */
 export function vibcrafterDecrypt(data: Uint8Array): string {
   try {
-    const decipher = createDecipheriv("aes-128-ecb", KEY, null);
+    const decipher = nodeCrypto().createDecipheriv("aes-128-ecb", KEY, null);
     const head = decipher.update(data);
     const tail = decipher.final();
     return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from([...head, ...tail]));
@@ -71,7 +71,7 @@ export function vibcrafterDecrypt(data: Uint8Array): string {
  * ```
  */
 export function vibcrafterChallengeAnswer(token: string): string {
-  return createHash("sha256").update(token).digest("hex").slice(0, 4);
+  return nodeCrypto().createHash("sha256").update(token).digest("hex").slice(0, 4);
 }
 
 /** Six random alphanumerics (the client nonce of `Auth:<nonce>;`). */
@@ -103,6 +103,7 @@ export function vibcrafterProtocol(options: VibcrafterOptions = {}): ProtocolImp
   return {
     id: "vibcrafter",
     async initialize(ctx): Promise<ProtocolHandler> {
+      await loadNodeCrypto();
       await ctx.hardware.subscribe("rx");
       using replies = ctx.listenNotifications("rx");
       const send = (text: string) => ctx.hardware.write("tx", vibcrafterEncrypt(text), false);

@@ -12,6 +12,10 @@ import {
 import type { Advertisement } from "../../../../hardware/mod.ts";
 import type { ProtocolHandler } from "../../../../server/devices/protocol.ts";
 import { bytes, definition, harness } from "./_harness.ts";
+import { loadNodeCrypto } from "../../../../server/devices/protocols/_node_crypto.ts";
+
+// The encoders use node:crypto, which protocols load in initialize(); these tests call them directly.
+await loadNodeCrypto();
 
 const NAME = "fake_name_as_we_must_match_fluffer_manufacturer_data";
 const adv = (data?: number[]): Advertisement => ({

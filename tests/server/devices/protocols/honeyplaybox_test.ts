@@ -10,6 +10,10 @@ import {
   honeyPlayBoxToken,
 } from "../../../../server/devices/protocols/honeyplaybox.ts";
 import { bytes, definition, harness } from "./_harness.ts";
+import { loadNodeCrypto } from "../../../../server/devices/protocols/_node_crypto.ts";
+
+// The encoders use node:crypto, which protocols load in initialize(); these tests call them directly.
+await loadNodeCrypto();
 
 const TOKEN = Array.from({ length: 16 }, (_, i) => i + 1);
 const reply = (code: number[], extra: number[] = []) =>

@@ -10,6 +10,10 @@ import {
 import type { FakePeripheral } from "../../../../hardware/fake_peripheral.ts";
 import { ButtplugDeviceError } from "../../../../protocol/errors.ts";
 import { bytes, definition, harness } from "./_harness.ts";
+import { loadNodeCrypto } from "../../../../server/devices/protocols/_node_crypto.ts";
+
+// The encoders use node:crypto, which protocols load in initialize(); these tests call them directly.
+await loadNodeCrypto();
 
 // Ciphertexts computed independently with `openssl enc -aes-128-ecb -K <hex of the key>`.
 const fromHex = (h: string): number[] => h.match(/../g)!.map((b) => parseInt(b, 16));
