@@ -206,7 +206,8 @@ export class ProtocolDeviceSource extends TypedEventTarget<DeviceSourceEventMap>
       device.addEventListener("disconnected", () => {
         if (this.#connected.get(adv.address) === device) this.#connected.delete(adv.address);
       }, { once: true });
-      this.#logger.info(
+      // The registry logs the arrival (with its index) at info; this adds how it was reached.
+      this.#logger.debug(
         `device connected: ${device.name} (${protocol}, ${hardware.address}) via ${adv.transport}`,
       );
       this.dispatchEvent(
